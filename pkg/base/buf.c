@@ -1,0 +1,113 @@
+#include "pkg/base/buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/base/banned.h"
+
+void buf_init(struct buf *b, size_t max)
+{
+        b->data = NULL;
+        b->len = 0;
+        b->cap = 0;
+        b->max = max;
+}
+
+void buf_release(struct buf *b)
+{
+        free(b->data);
+        buf_init(b, b->max);
+}
+
+void buf_reset(struct buf *b)
+{
+        b->len = 0;
+        if (b->data)
+                b->data[0] = '\0';
+}
+
+static int grow(struct buf *b, size_t need)
+{
+        size_t cap = b->cap ? b->cap : 64;
+        char *p;
+
+        if (need > b->max || need + 1 < need)
+                return -1;
+        while (cap < need + 1)
+                cap *= 2;
+        if (cap > b->max + 1)
+                cap = b->max + 1;
+        p = realloc(b->data, cap);
+        if (!p)
+                return -1;
+        b->data = p;
+        b->cap = cap;
+        return 0;
+}
+
+int buf_add(struct buf *b, const void *p, size_t n)
+{
+        if (b->len + n < b->len)
+                return -1;
+        if (b->len + n + 1 > b->cap && grow(b, b->len + n) < 0)
+                return -1;
+        if (n)
+                memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+        return buf_add(b, s, strlen(s));
+}
+
+int buf_putc(struct buf *b, char c)
+{
+        return buf_add(b, &c, 1);
+}
+
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+        va_list cp;
+        int n;
+
+        va_copy(cp, ap);
+        n = vsnprintf(NULL, 0, fmt, cp);
+        va_end(cp);
+        if (n < 0)
+                return -1;
+        if (b->len + (size_t)n + 1 > b->cap && grow(b, b->len + (size_t)n) < 0)
+                return -1;
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        b->len += (size_t)n;
+        return 0;
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+        va_list ap;
+        int rc;
+
+        va_start(ap, fmt);
+        rc = buf_vprintf(b, fmt, ap);
+        va_end(ap);
+        return rc;
+}
+
+char *buf_detach(struct buf *b, size_t *len)
+{
+        char *p = b->data;
+
+        if (!p) {
+                p = calloc(1, 1);
+                if (!p)
+                        return NULL;
+        }
+        if (len)
+                *len = b->len;
+        buf_init(b, b->max);
+        return p;
+}
