@@ -5,12 +5,12 @@
 #include "pkg/base/banned.h"
 
 const char cli_conn_help[] =
-        "Connection:\n"
-        "  --kafka-config FILE       librdkafka properties (bootstrap.servers, security.protocol,\n"
-        "                            sasl.*, ssl.*); default $SPECMESH_KAFKA_CONFIG\n"
-        "  --bootstrap-server HOST:PORT  overrides bootstrap.servers from the file\n"
-        "  --registry-url URL        Confluent-compatible schema registry base URL;\n"
-        "                            default $SPECMESH_REGISTRY_URL\n";
+    "Connection:\n"
+    "  --kafka-config FILE       librdkafka properties (bootstrap.servers, security.protocol,\n"
+    "                            sasl.*, ssl.*); default $SPECMESH_KAFKA_CONFIG\n"
+    "  --bootstrap-server HOST:PORT  overrides bootstrap.servers from the file\n"
+    "  --registry-url URL        Confluent-compatible schema registry base URL;\n"
+    "                            default $SPECMESH_REGISTRY_URL\n";
 
 void cli_conn_from_env(struct cli_conn *c)
 {

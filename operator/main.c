@@ -10,14 +10,14 @@
 #include "pkg/base/banned.h"
 
 static const struct cli_command commands[] = {
-        {"validate", "parse and validate AsyncAPI documents or DataProduct manifests", cmd_validate},
-        {"plan", "show the changes that would make Kafka and the registry match a spec", cmd_plan},
-        {"apply", "make Kafka and the registry match a spec (idempotent)", cmd_apply},
-        {"export", "write the live state of a domain as an AsyncAPI document", cmd_export},
-        {"manifest", "wrap an AsyncAPI document and its schemas in a DataProduct manifest",
-         cmd_manifest},
-        {"operator", "run the Kubernetes controller for DataProduct resources", cmd_operator},
-        {NULL, NULL, NULL},
+    {"validate", "parse and validate AsyncAPI documents or DataProduct manifests", cmd_validate},
+    {"plan", "show the changes that would make Kafka and the registry match a spec", cmd_plan},
+    {"apply", "make Kafka and the registry match a spec (idempotent)", cmd_apply},
+    {"export", "write the live state of a domain as an AsyncAPI document", cmd_export},
+    {"manifest", "wrap an AsyncAPI document and its schemas in a DataProduct manifest",
+     cmd_manifest},
+    {"operator", "run the Kubernetes controller for DataProduct resources", cmd_operator},
+    {NULL, NULL, NULL},
 };
 
 static void usage(FILE *out)

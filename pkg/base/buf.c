@@ -12,6 +12,7 @@ void buf_init(struct buf *b, size_t max)
         b->len = 0;
         b->cap = 0;
         b->max = max;
+        b->failed = 0;
 }
 
 void buf_release(struct buf *b)
@@ -23,6 +24,7 @@ void buf_release(struct buf *b)
 void buf_reset(struct buf *b)
 {
         b->len = 0;
+        b->failed = 0;
         if (b->data)
                 b->data[0] = '\0';
 }
@@ -32,15 +34,19 @@ static int grow(struct buf *b, size_t need)
         size_t cap = b->cap ? b->cap : 64;
         char *p;
 
-        if (need > b->max || need + 1 < need)
+        if (need > b->max || need + 1 < need) {
+                b->failed = 1;
                 return -1;
+        }
         while (cap < need + 1)
                 cap *= 2;
         if (cap > b->max + 1)
                 cap = b->max + 1;
         p = realloc(b->data, cap);
-        if (!p)
+        if (!p) {
+                b->failed = 1;
                 return -1;
+        }
         b->data = p;
         b->cap = cap;
         return 0;
@@ -48,8 +54,10 @@ static int grow(struct buf *b, size_t need)
 
 int buf_add(struct buf *b, const void *p, size_t n)
 {
-        if (b->len + n < b->len)
+        if (b->len + n < b->len) {
+                b->failed = 1;
                 return -1;
+        }
         if (b->len + n + 1 > b->cap && grow(b, b->len + n) < 0)
                 return -1;
         if (n)
@@ -77,8 +85,10 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
         va_copy(cp, ap);
         n = vsnprintf(NULL, 0, fmt, cp);
         va_end(cp);
-        if (n < 0)
+        if (n < 0) {
+                b->failed = 1;
                 return -1;
+        }
         if (b->len + (size_t)n + 1 > b->cap && grow(b, b->len + (size_t)n) < 0)
                 return -1;
         vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

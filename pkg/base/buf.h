@@ -14,6 +14,7 @@ struct buf {
         size_t len;
         size_t cap;
         size_t max; /* largest len allowed */
+        int failed; /* sticky: an append failed (no memory or cap), so the contents are short */
 };
 
 /* Prepare an empty buffer that may hold up to `max` bytes. Allocates nothing. */
@@ -25,7 +26,8 @@ void buf_release(struct buf *b);
 /* Drop the contents but keep the allocation. */
 void buf_reset(struct buf *b);
 
-/* Append `n` bytes. Returns 0, or -1 when memory runs out or the cap would be passed (b unchanged). */
+/* Append `n` bytes. Returns 0, or -1 when memory runs out or the cap would be passed (b unchanged).
+ */
 int buf_add(struct buf *b, const void *p, size_t n);
 
 /* Append a C string. Same failures as buf_add(). */

@@ -37,7 +37,7 @@ void err_clear(struct err *e);
  * can write `return err_set(err, ...)`. `e` may be NULL (the error is then dropped).
  */
 int err_set(struct err *e, enum err_kind k, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend "<context>: " to the current message, keeping the kind. Returns -1. */
 int err_prefix(struct err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

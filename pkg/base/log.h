@@ -27,7 +27,7 @@ int log_enabled(enum log_level level);
 
 /* Write one line at `level`; `ctx` may be NULL. */
 void log_write(enum log_level level, const struct log_ctx *ctx, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define log_debug(ctx, ...) log_write(LOG_DEBUG, ctx, __VA_ARGS__)
 #define log_info(ctx, ...)  log_write(LOG_INFO, ctx, __VA_ARGS__)

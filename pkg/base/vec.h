@@ -14,7 +14,10 @@ struct vec {
         size_t cap;
 };
 
-#define VEC_INIT {NULL, 0, 0}
+#define VEC_INIT           \
+        {                  \
+                NULL, 0, 0 \
+        }
 
 void vec_init(struct vec *v);
 

@@ -100,8 +100,7 @@ int kprops_load(struct kprops *p, const char *path, struct err *err)
         int no = 1, rc = -1;
 
         if (!text)
-                return err_set(err, ERR_NOT_FOUND, "kafka config '%s': %s", path,
-                               strerror(errno));
+                return err_set(err, ERR_NOT_FOUND, "kafka config '%s': %s", path, strerror(errno));
         for (line = text; line; line = next, no++) {
                 next = strchr(line, '\n');
                 if (next)

@@ -13,39 +13,39 @@ struct name_code {
 };
 
 static const struct name_code resources[] = {
-        {"TOPIC", ACL_RES_TOPIC},
-        {"GROUP", ACL_RES_GROUP},
-        {"CLUSTER", ACL_RES_CLUSTER},
-        {"TRANSACTIONAL_ID", ACL_RES_TRANSACTIONAL_ID},
-        {NULL, 0},
+    {"TOPIC", ACL_RES_TOPIC},
+    {"GROUP", ACL_RES_GROUP},
+    {"CLUSTER", ACL_RES_CLUSTER},
+    {"TRANSACTIONAL_ID", ACL_RES_TRANSACTIONAL_ID},
+    {NULL, 0},
 };
 
 static const struct name_code patterns[] = {
-        {"LITERAL", ACL_PAT_LITERAL},
-        {"PREFIXED", ACL_PAT_PREFIXED},
-        {NULL, 0},
+    {"LITERAL", ACL_PAT_LITERAL},
+    {"PREFIXED", ACL_PAT_PREFIXED},
+    {NULL, 0},
 };
 
 static const struct name_code ops[] = {
-        {"ALL", ACL_OP_ALL},
-        {"READ", ACL_OP_READ},
-        {"WRITE", ACL_OP_WRITE},
-        {"CREATE", ACL_OP_CREATE},
-        {"DELETE", ACL_OP_DELETE},
-        {"ALTER", ACL_OP_ALTER},
-        {"DESCRIBE", ACL_OP_DESCRIBE},
-        {"CLUSTER_ACTION", ACL_OP_CLUSTER_ACTION},
-        {"DESCRIBE_CONFIGS", ACL_OP_DESCRIBE_CONFIGS},
-        {"ALTER_CONFIGS", ACL_OP_ALTER_CONFIGS},
-        {"IDEMPOTENT_WRITE", ACL_OP_IDEMPOTENT_WRITE},
-        {NULL, 0},
+    {"ALL", ACL_OP_ALL},
+    {"READ", ACL_OP_READ},
+    {"WRITE", ACL_OP_WRITE},
+    {"CREATE", ACL_OP_CREATE},
+    {"DELETE", ACL_OP_DELETE},
+    {"ALTER", ACL_OP_ALTER},
+    {"DESCRIBE", ACL_OP_DESCRIBE},
+    {"CLUSTER_ACTION", ACL_OP_CLUSTER_ACTION},
+    {"DESCRIBE_CONFIGS", ACL_OP_DESCRIBE_CONFIGS},
+    {"ALTER_CONFIGS", ACL_OP_ALTER_CONFIGS},
+    {"IDEMPOTENT_WRITE", ACL_OP_IDEMPOTENT_WRITE},
+    {NULL, 0},
 };
 
 static const struct name_code schema_types[] = {
-        {"AVRO", SCHEMA_AVRO},
-        {"JSON", SCHEMA_JSON},
-        {"PROTOBUF", SCHEMA_PROTOBUF},
-        {NULL, 0},
+    {"AVRO", SCHEMA_AVRO},
+    {"JSON", SCHEMA_JSON},
+    {"PROTOBUF", SCHEMA_PROTOBUF},
+    {NULL, 0},
 };
 
 static const char *name_of(const struct name_code *t, int code)

@@ -35,12 +35,12 @@ struct kv {
 
 struct topic {
         char *name;
-        int partitions;        /* -1: not declared, use the broker default */
-        int replicas;          /* -1: not declared, use the broker default */
-        struct vec configs;    /* struct kv *, sorted by key; desired: declared; actual: dynamic */
+        int partitions;     /* -1: not declared, use the broker default */
+        int replicas;       /* -1: not declared, use the broker default */
+        struct vec configs; /* struct kv *, sorted by key; desired: declared; actual: dynamic */
         enum access_level access;
-        char *channel;         /* desired: the channel as written (for messages); else NULL */
-        struct vec grants;     /* desired: char * domains from grant-access:<domain> tags */
+        char *channel;     /* desired: the channel as written (for messages); else NULL */
+        struct vec grants; /* desired: char * domains from grant-access:<domain> tags */
 };
 
 /* Codes are Kafka's wire codes (and librdkafka's enum values). */
@@ -92,7 +92,7 @@ enum schema_type {
 };
 
 struct subject {
-        char *name;          /* e.g. "<topic>-value" */
+        char *name; /* e.g. "<topic>-value" */
         enum schema_type type;
         char *schema;        /* the schema text */
         char *compatibility; /* e.g. "FULL_TRANSITIVE"; actual: NULL when not set per subject */
@@ -122,13 +122,13 @@ enum deletion_policy {
 
 /* A whole state of one data product, desired or actual. */
 struct product {
-        char *domain;       /* "london.hammersmith.olympia.bigdatalondon" */
-        char *principal;    /* "User:<domain>" unless overridden */
-        struct vec topics;  /* struct topic *, sorted by name after product_sort() */
-        struct vec acls;    /* struct acl *, sorted by acl_cmp after product_sort() */
-        struct vec subjects;/* struct subject *, sorted by name after product_sort() */
-        struct quota *quota;/* NULL: no quota declared (desired) or none set (actual) */
-        struct vec consumed;/* desired: char * names of other domains' topics it reads */
+        char *domain;        /* "london.hammersmith.olympia.bigdatalondon" */
+        char *principal;     /* "User:<domain>" unless overridden */
+        struct vec topics;   /* struct topic *, sorted by name after product_sort() */
+        struct vec acls;     /* struct acl *, sorted by acl_cmp after product_sort() */
+        struct vec subjects; /* struct subject *, sorted by name after product_sort() */
+        struct quota *quota; /* NULL: no quota declared (desired) or none set (actual) */
+        struct vec consumed; /* desired: char * names of other domains' topics it reads */
         enum deletion_policy deletion;
         bool suspend;
 };
@@ -138,8 +138,8 @@ const char *acl_resource_str(enum acl_resource r);
 const char *acl_pattern_str(enum acl_pattern p);
 const char *acl_op_str(enum acl_op op);
 const char *acl_perm_str(enum acl_perm p);
-const char *schema_type_str(enum schema_type t); /* "AVRO", "JSON", "PROTOBUF" */
-const char *quota_key_str(enum quota_key k);     /* "producer_byte_rate", ... */
+const char *schema_type_str(enum schema_type t);   /* "AVRO", "JSON", "PROTOBUF" */
+const char *quota_key_str(enum quota_key k);       /* "producer_byte_rate", ... */
 const char *access_level_str(enum access_level a); /* "public", ..., "none" */
 
 /* Parse the strings above back (exact, upper case for ACL enums). Return 0 or -1. */

@@ -1,0 +1,87 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pkg/model/model.h"
+
+Test(model, topic_names_follow_kafka_rules)
+{
+        char long_name[300];
+        const char *why = NULL;
+
+        cr_assert(model_topic_name_valid("london.x._public.attendee", NULL));
+        cr_assert_not(model_topic_name_valid("has space", &why));
+        cr_assert_str_eq(why, "topic name may only contain [a-zA-Z0-9._-]");
+        cr_assert_not(model_topic_name_valid("..", NULL));
+        memset(long_name, 'a', 250);
+        long_name[250] = '\0';
+        cr_assert_not(model_topic_name_valid(long_name, &why));
+        long_name[249] = '\0';
+        cr_assert(model_topic_name_valid(long_name, NULL));
+}
+
+Test(model, domain_prefix_ends_with_a_dot)
+{
+        cr_assert(model_topic_in_domain("acme.user.x", "acme.user"));
+        cr_assert_not(model_topic_in_domain("acme.userprops.x", "acme.user"),
+                      "acme.user never covers acme.userprops");
+        cr_assert_eq(model_access_of("acme.user._protected.x", "acme.user"), ACCESS_PROTECTED);
+        cr_assert_eq(model_access_of("acme.user.plain", "acme.user"), ACCESS_NONE);
+}
+
+Test(model, acl_ownership)
+{
+        struct acl *own =
+            acl_new(ACL_RES_TOPIC, "acme.user.", ACL_PAT_PREFIXED, "User:acme.user", ACL_OP_READ);
+        struct acl *other = acl_new(ACL_RES_TOPIC, "acme.userprops.", ACL_PAT_PREFIXED,
+                                    "User:acme.userprops", ACL_OP_READ);
+        struct acl *child = acl_new(ACL_RES_TOPIC, "acme.user.sub.", ACL_PAT_PREFIXED,
+                                    "User:acme.user.sub", ACL_OP_READ);
+        struct acl *grant = acl_new(ACL_RES_TOPIC, "acme.user._protected.t", ACL_PAT_LITERAL,
+                                    "User:other", ACL_OP_READ);
+        struct acl *cluster = acl_new(ACL_RES_CLUSTER, "kafka-cluster", ACL_PAT_LITERAL,
+                                      "User:acme.user", ACL_OP_IDEMPOTENT_WRITE);
+
+        cr_assert(model_acl_owned(own, "acme.user", "User:acme.user"));
+        cr_assert_not(model_acl_owned(other, "acme.user", "User:acme.user"));
+        cr_assert_not(model_acl_owned(child, "acme.user", "User:acme.user"),
+                      "a nested domain's prefix ACL belongs to the nested product");
+        cr_assert(model_acl_owned(grant, "acme.user", "User:acme.user"));
+        cr_assert(model_acl_owned(cluster, "acme.user", "User:acme.user"));
+        cr_assert_not(model_acl_owned(cluster, "acme.other", "User:acme.other"));
+        acl_free(own);
+        acl_free(other);
+        acl_free(child);
+        acl_free(grant);
+        acl_free(cluster);
+}
+
+Test(model, configs_stay_sorted_and_replace)
+{
+        struct topic *t = topic_new("a.b", 3, 1);
+
+        cr_assert_eq(topic_set_config(t, "retention.ms", "1"), 0);
+        cr_assert_eq(topic_set_config(t, "cleanup.policy", "delete"), 0);
+        cr_assert_eq(topic_set_config(t, "retention.ms", "2"), 0);
+        cr_assert_eq(t->configs.len, 2);
+        cr_assert_str_eq(((struct kv *)t->configs.items[0])->key, "cleanup.policy");
+        cr_assert_str_eq(topic_config(t, "retention.ms"), "2");
+        cr_assert_null(topic_config(t, "nope"));
+        topic_free(t);
+}
+
+Test(model, product_sort_dedups_acls)
+{
+        struct product *p = product_new();
+
+        for (int i = 0; i < 3; i++)
+                vec_push(&p->acls,
+                         acl_new(ACL_RES_GROUP, "d.", ACL_PAT_PREFIXED, "User:d", ACL_OP_READ));
+        vec_push(&p->topics, topic_new("d.b", 1, 1));
+        vec_push(&p->topics, topic_new("d.a", 1, 1));
+        product_sort(p);
+        cr_assert_eq(p->acls.len, 1);
+        cr_assert_str_eq(((struct topic *)p->topics.items[0])->name, "d.a");
+        cr_assert_not_null(product_topic(p, "d.b"));
+        cr_assert_null(product_topic(p, "d.c"));
+        product_free(p);
+}
