@@ -18,3 +18,19 @@ void cli_conn_from_env(struct cli_conn *c)
         c->bootstrap = NULL;
         c->registry_url = getenv("SPECMESH_REGISTRY_URL");
 }
+
+int cli_conn_flag(struct cli_conn *c, int opt, const char *arg)
+{
+        switch (opt) {
+        case OPT_KAFKA_CONFIG:
+                c->kafka_config = arg;
+                return 1;
+        case OPT_BOOTSTRAP:
+                c->bootstrap = arg;
+                return 1;
+        case OPT_REGISTRY_URL:
+                c->registry_url = arg;
+                return 1;
+        }
+        return 0;
+}

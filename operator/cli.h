@@ -28,6 +28,31 @@ void cli_conn_from_env(struct cli_conn *c);
 /* The help text block describing the connection flags, for the commands' --help. */
 extern const char cli_conn_help[];
 
+/* getopt_long option values of the connection flags, shared by every command. */
+enum {
+        OPT_KAFKA_CONFIG = 0x100,
+        OPT_BOOTSTRAP,
+        OPT_REGISTRY_URL,
+};
+
+#define CLI_CONN_OPTIONS                                                  \
+        {"kafka-config", required_argument, NULL, OPT_KAFKA_CONFIG},      \
+            {"bootstrap-server", required_argument, NULL, OPT_BOOTSTRAP}, \
+        {                                                                 \
+                "registry-url", required_argument, NULL, OPT_REGISTRY_URL \
+        }
+
+/* Take a connection flag parsed by getopt_long. Returns 1 when `opt` was one, else 0. */
+int cli_conn_flag(struct cli_conn *c, int opt, const char *arg);
+
+struct product;
+
+/*
+ * Load a spec file (AsyncAPI document or DataProduct manifest). On failure prints every
+ * diagnostic to stderr as file:line:column and returns NULL.
+ */
+struct product *cli_load_spec(const char *path);
+
 struct cli_command {
         const char *name;
         const char *summary;

@@ -1,0 +1,49 @@
+/*
+ * The engine: one data product's reconcile, shared by `plan`, `apply`, `export` and the
+ * operator. It owns the two clients (Kafka admin + quota protocol, schema registry) and runs
+ * observe -> plan -> apply -> re-observe, leaving every op's outcome in the plan. Wiring only:
+ * the decisions live in pkg/plan, the I/O in pkg/kafka and pkg/registry.
+ */
+#ifndef OPERATOR_ENGINE_H
+#define OPERATOR_ENGINE_H
+
+#include <stdbool.h>
+
+struct cli_conn;
+struct err;
+struct plan;
+struct product;
+
+struct engine {
+        struct kafka *kafka;
+        struct registry *registry; /* NULL when no registry URL is configured */
+};
+
+enum engine_flags {
+        ENGINE_DRY_RUN = 1 << 0, /* plan only; apply nothing */
+        ENGINE_PRUNE = 1 << 1,   /* delete undeclared topics and subjects */
+};
+
+/*
+ * Connect to Kafka (and the registry when conn->registry_url is set). Fails with a one-line
+ * error naming what could not be reached or who was refused; `e` is then empty.
+ */
+int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err);
+void engine_close(struct engine *e);
+
+/*
+ * Observe the actual state of want's domain: topics, owned ACLs, quota, subjects. Returns a
+ * new product (caller frees with product_free()) or NULL with `err` set.
+ */
+struct product *engine_observe(struct engine *e, const struct product *want, struct err *err);
+
+/*
+ * Observe, plan into `out` (initialised by the caller) and, unless ENGINE_DRY_RUN, carry the
+ * plan out. When `have_after` is not NULL it receives the state observed after the changes
+ * (for status summaries). Returns 0 when everything went through (problems such as a refused
+ * shrink are in out->problems and do not fail the call), -1 with `err` summarising what failed.
+ */
+int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
+                     struct product **have_after, struct err *err);
+
+#endif
