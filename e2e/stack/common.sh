@@ -1,0 +1,54 @@
+# Shared settings of the local stack scripts (sourced, not run).
+# Everything listens on 127.0.0.1 only. Downloads and builds are cached outside the work tree.
+STACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${SPECMESH_CACHE:-$HOME/.cache/specmesh}
+STATE=${SPECMESH_STATE:-/tmp/specmesh-stack}
+BIN=$CACHE/bin
+KAFKA_VERSION=${SPECMESH_KAFKA_VERSION:-4.1.1}
+KAFKA_LIB=$CACHE/kafka-$KAFKA_VERSION/lib
+APICURIO_VERSION=${SPECMESH_APICURIO_VERSION:-3.3.3}
+APICURIO_DIR=$CACHE/apicurio-$APICURIO_VERSION
+ETCD_VERSION=3.6.4
+K8S_VERSION=1.34.1
+HELM_VERSION=3.19.2
+
+KAFKA_PORT=19092
+KAFKA_CONTROLLER_PORT=19093
+REGISTRY_PORT=18081
+ETCD_PORT=12379
+ETCD_PEER_PORT=12380
+APISERVER_PORT=16443
+
+ADMIN_TOKEN=specmesh-admin-token
+export PATH="$BIN:/usr/local/go/bin:$PATH"
+
+log() { printf '[stack %s] %s\n' "$(date +%T)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# pid_alive NAME: the server NAME started by us is running
+pid_alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
+
+# wait_for NAME SECONDS CMD...: poll CMD until it succeeds; fail with NAME's log tail
+wait_for() {
+        local name=$1 secs=$2 i
+        shift 2
+        for ((i = 0; i < secs * 2; i++)); do
+                if "$@" >/dev/null 2>&1; then return 0; fi
+                pid_alive "$name" || break
+                sleep 0.5
+        done
+        tail -20 "$STATE/logs/$name.log" >&2 || true
+        die "$name did not become ready"
+}
+
+# A Java 21+ for Apicurio 3.3 (its classes are built for 21): $SPECMESH_JAVA21, else the
+# newest JDK under /usr/lib/jvm that is 21 or later.
+java21() {
+        local j v
+        if [ -n "${SPECMESH_JAVA21:-}" ]; then echo "$SPECMESH_JAVA21"; return; fi
+        for j in /usr/lib/jvm/*/bin/java; do
+                v=$("$j" -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1)
+                if [ -n "$v" ] && [ "$v" -ge 21 ]; then echo "$j"; return; fi
+        done
+        return 1
+}
