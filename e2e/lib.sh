@@ -95,6 +95,18 @@ kafka_add_scram_user() {
                 --add-config "SCRAM-SHA-256=[password=$2]" >/dev/null
         kafka_configs --alter --entity-type users --entity-name "$1" \
                 --add-config "SCRAM-SHA-512=[password=$2]" >/dev/null
+        # the credential reaches the broker through the metadata log: wait until it works
+        local i
+        for i in $(seq 1 20); do
+                if kafka_tool "$(kafka_class TopicCommand)" --bootstrap-server 127.0.0.1:19092 \
+                        --command-config "$(java_client_props "$1" "$2" SCRAM-SHA-512)" --list \
+                        >/dev/null 2>&1; then
+                        return 0
+                fi
+                sleep 0.5
+        done
+        echo "SCRAM credential for $1 never became usable" >&2
+        return 1
 }
 # Real clients for SCRAM users. Kafka's own Java console clients, not kcat: librdkafka before
 # 2.6.1 (Debian's is 2.0.2) sends a SCRAM client-final nonce that Kafka 4.x rejects

@@ -57,8 +57,8 @@ struct plan_op {
         bool grow_partitions; /* want_topic->partitions > have_topic->partitions */
         bool alter_configs;   /* dynamic configs differ: set them to exactly want's */
         /* Subject updates. */
-        bool new_schema;          /* register a new version (after a compatibility check) */
-        bool set_compatibility;   /* PUT /config/<subject> */
+        bool new_schema;        /* register a new version (after a compatibility check) */
+        bool set_compatibility; /* PUT /config/<subject> */
         /* Outcome, filled in by whoever carries the op out. */
         enum plan_op_state state;
         char *error; /* OP_FAILED: why, one line */

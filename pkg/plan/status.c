@@ -77,8 +77,8 @@ static char *problem_text(const struct plan *p, const char **first_reason)
                         continue;
                 if (!*first_reason)
                         *first_reason = op->error && strstr(op->error, "incompatible")
-                                                ? "IncompatibleSchema"
-                                                : "ApplyFailed";
+                                            ? "IncompatibleSchema"
+                                            : "ApplyFailed";
                 buf_printf(&b, "%s%s", b.len ? "; " : "", op->error ? op->error : "failed");
         }
         return buf_detach(&b, NULL);
@@ -194,8 +194,7 @@ static json_object *orphans_json(const struct plan *p)
                 if (op->resource == PLAN_TOPIC && op->have_topic)
                         json_object_array_add(arr, json_object_new_string(op->have_topic->name));
                 else if (op->resource == PLAN_SUBJECT && op->have_subject)
-                        json_object_array_add(arr,
-                                              json_object_new_string(op->have_subject->name));
+                        json_object_array_add(arr, json_object_new_string(op->have_subject->name));
         }
         return arr;
 }

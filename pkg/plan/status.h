@@ -15,23 +15,23 @@ struct plan;
 struct product;
 
 enum status_outcome {
-        STATUS_SYNCED = 0,    /* plan carried out (or nothing to do); problems may remain */
-        STATUS_INVALID,       /* the spec does not parse: nothing touched (Stalled) */
-        STATUS_CONFLICT,      /* another DataProduct owns the domain (Stalled) */
-        STATUS_FAILED,        /* observe or apply failed; will retry (Reconciling) */
-        STATUS_SUSPENDED,     /* spec.suspend: observed only */
-        STATUS_DELETING,      /* finalizer at work */
+        STATUS_SYNCED = 0, /* plan carried out (or nothing to do); problems may remain */
+        STATUS_INVALID,    /* the spec does not parse: nothing touched (Stalled) */
+        STATUS_CONFLICT,   /* another DataProduct owns the domain (Stalled) */
+        STATUS_FAILED,     /* observe or apply failed; will retry (Reconciling) */
+        STATUS_SUSPENDED,  /* spec.suspend: observed only */
+        STATUS_DELETING,   /* finalizer at work */
 };
 
 struct status_input {
         enum status_outcome outcome;
         long long generation;
-        const char *domain;          /* may be NULL when the spec is invalid */
-        const struct product *want;  /* desired state, or NULL */
-        const struct product *have;  /* observed state after the plan ran, or NULL */
-        const struct plan *plan;     /* with op states filled in, or NULL */
-        const char *message;         /* INVALID: diagnostics; CONFLICT/FAILED: the error */
-        const char *now;             /* RFC 3339 timestamp */
+        const char *domain;         /* may be NULL when the spec is invalid */
+        const struct product *want; /* desired state, or NULL */
+        const struct product *have; /* observed state after the plan ran, or NULL */
+        const struct plan *plan;    /* with op states filled in, or NULL */
+        const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
+        const char *now;            /* RFC 3339 timestamp */
 };
 
 /*
