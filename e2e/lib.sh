@@ -95,14 +95,16 @@ kafka_add_scram_user() {
                 --add-config "SCRAM-SHA-256=[password=$2]" >/dev/null
         kafka_configs --alter --entity-type users --entity-name "$1" \
                 --add-config "SCRAM-SHA-512=[password=$2]" >/dev/null
-        # the credential reaches the broker through the metadata log: wait until it works
-        local i
-        for i in $(seq 1 20); do
-                if kafka_tool "$(kafka_class TopicCommand)" --bootstrap-server 127.0.0.1:19092 \
-                        --command-config "$(java_client_props "$1" "$2" SCRAM-SHA-512)" --list \
-                        >/dev/null 2>&1; then
-                        return 0
-                fi
+        # the credentials reach the broker through the metadata log: wait until both work
+        local i mech ok
+        for i in $(seq 1 30); do
+                ok=1
+                for mech in SCRAM-SHA-512 SCRAM-SHA-256; do
+                        kafka_tool "$(kafka_class TopicCommand)" --bootstrap-server 127.0.0.1:19092 \
+                                --command-config "$(java_client_props "$1" "$2" $mech)" --list \
+                                >/dev/null 2>&1 || ok=0
+                done
+                [ "$ok" = 1 ] && return 0
                 sleep 0.5
         done
         echo "SCRAM credential for $1 never became usable" >&2
@@ -128,14 +130,21 @@ kafka_produce() {
                 --producer-property max.block.ms=10000 --producer-property delivery.timeout.ms=15000 \
                 --producer-property request.timeout.ms=10000
 }
-# kafka_consume NAME PASSWORD MECHANISM TOPIC: print the records of partition 0 from the
-# beginning (stops after 10 s without records); fails on an authorization error
+# kafka_consume NAME PASSWORD MECHANISM TOPIC GROUP: print every record of TOPIC from the
+# beginning, reading all partitions as a member of consumer group GROUP (so the principal needs
+# READ on the group too); stops after 10 s without records. Fails, printing the client's
+# error, when authentication or authorization is refused.
 kafka_consume() {
-        kafka_tool "$(kafka_class ConsoleConsumer)" --bootstrap-server 127.0.0.1:19092 \
+        local out
+        out=$(kafka_tool "$(kafka_class ConsoleConsumer)" --bootstrap-server 127.0.0.1:19092 \
                 --consumer.config "$(java_client_props "$1" "$2" "$3")" --topic "$4" \
-                --partition 0 --offset earliest --timeout-ms 10000 2>&1 |
-                grep -v -E "^Processed a total|TimeoutException|ERROR Error processing message, terminating consumer process" |
-                { out=$(cat); echo "$out"; ! grep -qiE "not authorized|authoriz|authenticat" <<<"$out"; }
+                --group "$5" --from-beginning --timeout-ms 10000 2>&1) || true
+        [ -n "${E2E_DEBUG:-}" ] && printf "%s\n" "$out" >&2
+        if grep -qiE "not authorized|authorization|authentication" <<<"$out"; then
+                grep -iE "not authorized|authorization|authentication" <<<"$out" | head -3
+                return 1
+        fi
+        grep -v -E "^Processed a total|TimeoutException|ERROR Error processing message|^\s+at " <<<"$out" || true
 }
 
 # kcat_config NAME PASSWORD MECHANISM: a kcat/librdkafka properties file for a SCRAM user
