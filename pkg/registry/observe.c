@@ -1,0 +1,159 @@
+/* registry_observe(): the actual subjects of one data product. */
+#include "pkg/registry/registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/base/err.h"
+#include "pkg/base/str.h"
+#include "pkg/base/vec.h"
+#include "pkg/model/model.h"
+#include "pkg/registry/ccompat.h"
+#include "pkg/registry/http.h"
+#include "pkg/base/banned.h"
+
+/*
+ * The subject's own compatibility level into *level, NULL when it has none. Confluent answers
+ * 404 (error_code 40408) with defaultToGlobal=false; a registry that ignores the parameter
+ * answers the global level instead (see README.md).
+ */
+static int read_config(struct registry *r, const char *enc, char **level, struct err *err)
+{
+        struct reply rp = {0};
+        char *path = str_printf("/config/%s?defaultToGlobal=false", enc);
+        int rc = -1;
+
+        *level = NULL;
+        if (!path) {
+                err_nomem(err);
+                goto out;
+        }
+        if (registry_call(r, "GET", path, NULL, &rp, err) == 0)
+                rc = ccompat_parse_config(rp.json, level, err);
+        else if (rp.status == 404)
+                rc = 0;
+out:
+        reply_release(&rp);
+        free(path);
+        return rc;
+}
+
+/*
+ * When the latest version of `have` is the wanted schema in another spelling, take the wanted
+ * text, so that the planner's text comparison finds no change. Registries return Avro schemas
+ * in Avro's canonical form, not as registered; the registry's lookup (POST /subjects/<s>)
+ * decides whether two texts are the same schema.
+ */
+static int adopt_wanted_text(struct registry *r, const char *enc, const struct subject *want,
+                             struct subject *have, struct err *err)
+{
+        struct reply rp = {0};
+        struct subject *found = NULL;
+        char *path = NULL, *body = NULL;
+        int rc = 0;
+
+        if (!want || !want->schema || want->type != have->type ||
+            strcmp(want->schema, have->schema) == 0)
+                return 0;
+        path = str_printf("/subjects/%s", enc);
+        body = ccompat_schema_body(want->type, want->schema);
+        if (!path || !body)
+                rc = err_nomem(err);
+        else if (registry_call(r, "POST", path, body, &rp, err) < 0)
+                rc = rp.status == 404 ? 0 : -1; /* 404: not registered under this subject */
+        else if (ccompat_parse_version(rp.json, have->name, &found, err) < 0)
+                rc = -1;
+        if (rc == 0 && found && found->version == have->version) {
+                free(have->schema);
+                have->schema = strdup(want->schema);
+                rc = have->schema ? 0 : err_nomem(err);
+        }
+        if (rc == 0)
+                err_clear(err);
+        subject_free(found);
+        reply_release(&rp);
+        free(body);
+        free(path);
+        return rc;
+}
+
+/*
+ * Read the latest version and the compatibility of subject `name` into *out; *out stays NULL
+ * when the subject is gone (deleted since it was listed). `want` is the desired subject of that
+ * name, or NULL.
+ */
+static int read_subject(struct registry *r, const char *name, const struct subject *want,
+                        struct subject **out, struct err *err)
+{
+        struct reply rp = {0};
+        char *enc = ccompat_url_encode(name);
+        char *path = enc ? str_printf("/subjects/%s/versions/latest", enc) : NULL;
+        int rc = -1;
+
+        *out = NULL;
+        if (!path) {
+                err_nomem(err);
+                goto out;
+        }
+        if (registry_call(r, "GET", path, NULL, &rp, err) < 0) {
+                rc = rp.status == 404 ? 0 : -1;
+                goto out;
+        }
+        if (ccompat_parse_version(rp.json, name, out, err) < 0)
+                goto out;
+        if (adopt_wanted_text(r, enc, want, *out, err) < 0)
+                goto out;
+        rc = read_config(r, enc, &(*out)->compatibility, err);
+out:
+        if (rc < 0) {
+                subject_free(*out);
+                *out = NULL;
+                err_prefix(err, "subject '%s'", name);
+        }
+        reply_release(&rp);
+        free(path);
+        free(enc);
+        return rc;
+}
+
+static int list_subjects(struct registry *r, struct vec *names, struct err *err)
+{
+        struct reply rp = {0};
+        int rc = -1;
+
+        if (registry_call(r, "GET", "/subjects", NULL, &rp, err) < 0)
+                goto out;
+        rc = ccompat_parse_subjects(rp.json, names, err);
+out:
+        reply_release(&rp);
+        return rc;
+}
+
+int registry_observe(struct registry *r, const char *domain, const struct product *want,
+                     struct product *have, struct err *err)
+{
+        struct vec names = VEC_INIT;
+        struct subject *s = NULL;
+        int rc = -1;
+
+        if (list_subjects(r, &names, err) < 0)
+                goto out;
+        for (size_t i = 0; i < names.len; i++) {
+                if (!ccompat_observes(names.items[i], domain, want))
+                        continue;
+                if (read_subject(r, names.items[i], ccompat_wanted(want, names.items[i]), &s, err) <
+                    0)
+                        goto out;
+                if (s && vec_push(&have->subjects, s) < 0) {
+                        err_nomem(err);
+                        goto out;
+                }
+                s = NULL; /* owned by have now */
+        }
+        vec_sort(&have->subjects, subject_cmp_name);
+        rc = 0;
+out:
+        subject_free(s);
+        vec_release(&names, free);
+        return rc;
+}

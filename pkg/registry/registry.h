@@ -1,0 +1,71 @@
+/*
+ * The schema registry client: observes a data product's subjects and carries out the subject
+ * changes of a plan, over the Confluent-compatible REST API (Confluent Schema Registry, or
+ * Apicurio Registry's /apis/ccompat/v7). It owns one libcurl easy handle, reused for every
+ * request so that the connection is kept alive, the registry's base URL and credentials.
+ * Requests have a 5 s connect and a 30 s total timeout; response bodies are capped at
+ * REGISTRY_BODY_MAX. Credentials: basic auth from the URL's userinfo, else from the environment
+ * (SPECMESH_REGISTRY_USER / SPECMESH_REGISTRY_PASSWORD); SPECMESH_REGISTRY_CA names a CA bundle
+ * for https. The wire format (bodies, replies, error mapping) lives in ccompat.h.
+ *
+ * A `struct registry` is not thread-safe: one per worker.
+ */
+#ifndef PKG_REGISTRY_REGISTRY_H
+#define PKG_REGISTRY_REGISTRY_H
+
+struct err;
+struct plan;
+struct product;
+struct registry;
+
+/* Largest response body accepted from the registry. */
+#define REGISTRY_BODY_MAX (16u << 20)
+
+enum registry_apply_flags {
+        REGISTRY_APPLY_DRY_RUN = 1 << 0, /* only run compatibility checks; change nothing */
+};
+
+/*
+ * Create a client for the registry at `base_url` (e.g. "http://127.0.0.1:18081/apis/ccompat/v7",
+ * userinfo allowed). Does no I/O. Returns NULL with `err` set when the URL is not http(s) or
+ * memory runs out. Free with registry_free().
+ */
+struct registry *registry_new(const char *base_url, struct err *err);
+
+/* Free the client and close its connection. NULL is fine. */
+void registry_free(struct registry *r);
+
+/*
+ * The base URL without credentials, for messages. Borrowed: valid while r lives.
+ */
+const char *registry_url(const struct registry *r);
+
+/*
+ * Append to have->subjects (then sorted by name) every registered subject that lies in `domain`
+ * (name starts with "<domain>.") or is named in want->subjects (`want` may be NULL), with its
+ * latest version (schema text, type, version, id) and its own compatibility level (NULL when
+ * the subject has none and follows the global default). Registries return Avro schemas in
+ * canonical form; when the latest version is the wanted schema in another spelling (the
+ * registry's lookup says so), the wanted text is reported, so that comparing texts finds no
+ * change. Requests: GET /subjects once, then per matching subject the latest version and the
+ * config, plus a lookup (POST /subjects/<s>) when its text differs from the wanted one. A
+ * subject deleted between the list and the reads is left out. Returns 0, or -1 with `err` set
+ * (have->subjects may then hold a prefix).
+ */
+int registry_observe(struct registry *r, const char *domain, const struct product *want,
+                     struct product *have, struct err *err);
+
+/*
+ * Carry out the pending PLAN_SUBJECT ops of `p` in order, recording op->state and op->error:
+ *   create: PUT /config (when want_subject->compatibility is set), then register;
+ *   update: set_compatibility: PUT /config (DELETE /config when the wanted level is NULL);
+ *           new_schema: compatibility check against the latest version first, an incompatible
+ *           schema is refused with the registry's reasons, then register;
+ *   delete: soft delete, then permanent delete.
+ * Other ops are left alone. With REGISTRY_APPLY_DRY_RUN only the compatibility checks run;
+ * ops that pass are marked OP_SKIPPED. One subject's failure does not stop the others.
+ * Returns 0 when no op failed, else -1 with `err` summarising the failures.
+ */
+int registry_apply(struct registry *r, struct plan *p, unsigned flags, struct err *err);
+
+#endif
