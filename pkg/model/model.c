@@ -495,3 +495,89 @@ enum access_level model_access_of(const char *topic, const char *domain)
                 return ACCESS_PRIVATE;
         return ACCESS_NONE;
 }
+
+struct topic *topic_dup(const struct topic *t)
+{
+        struct topic *c;
+
+        if (!t)
+                return NULL;
+        c = topic_new(t->name, t->partitions, t->replicas);
+        if (!c)
+                return NULL;
+        c->access = t->access;
+        if (t->channel) {
+                c->channel = strdup(t->channel);
+                if (!c->channel)
+                        goto fail;
+        }
+        for (size_t i = 0; i < t->configs.len; i++) {
+                const struct kv *kv = t->configs.items[i];
+                if (topic_set_config(c, kv->key, kv->value) < 0)
+                        goto fail;
+        }
+        for (size_t i = 0; i < t->grants.len; i++) {
+                char *g = strdup(t->grants.items[i]);
+                if (!g || vec_push(&c->grants, g) < 0) {
+                        free(g);
+                        goto fail;
+                }
+        }
+        return c;
+fail:
+        topic_free(c);
+        return NULL;
+}
+
+struct acl *acl_dup(const struct acl *a)
+{
+        struct acl *c;
+
+        if (!a)
+                return NULL;
+        c = acl_new(a->resource, a->name, a->pattern, a->principal, a->op);
+        if (!c)
+                return NULL;
+        c->perm = a->perm;
+        free(c->host);
+        c->host = strdup(a->host);
+        if (!c->host) {
+                acl_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+struct subject *subject_dup(const struct subject *s)
+{
+        struct subject *c;
+
+        if (!s)
+                return NULL;
+        c = subject_new(s->name, s->type, s->schema);
+        if (!c)
+                return NULL;
+        c->version = s->version;
+        c->id = s->id;
+        c->compatibility = str_dup(s->compatibility);
+        c->topic = str_dup(s->topic);
+        if ((s->compatibility && !c->compatibility) || (s->topic && !c->topic)) {
+                subject_free(c);
+                return NULL;
+        }
+        return c;
+}
+
+struct quota *quota_dup(const struct quota *q)
+{
+        struct quota *c;
+
+        if (!q)
+                return NULL;
+        c = quota_new(q->user);
+        if (!c)
+                return NULL;
+        memcpy(c->values, q->values, sizeof(c->values));
+        c->set = q->set;
+        return c;
+}

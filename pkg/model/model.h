@@ -166,6 +166,12 @@ struct quota *quota_new(const char *user);
 void quota_free(struct quota *q);
 void kv_free(struct kv *kv);
 
+/* Deep copies; NULL when memory runs out (or when the argument is NULL). */
+struct topic *topic_dup(const struct topic *t);
+struct acl *acl_dup(const struct acl *a);
+struct subject *subject_dup(const struct subject *s);
+struct quota *quota_dup(const struct quota *q);
+
 /* Total orders used for sorting and diffing. */
 int acl_cmp(const struct acl *a, const struct acl *b);
 int topic_cmp_name(const void *a, const void *b);   /* qsort over struct topic ** */

@@ -1,0 +1,382 @@
+#include "pkg/plan/plan.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "pkg/base/err.h"
+#include "pkg/base/str.h"
+#include "pkg/model/model.h"
+#include "pkg/base/banned.h"
+
+void plan_init(struct plan *p)
+{
+        memset(p, 0, sizeof(*p));
+}
+
+void plan_op_free(struct plan_op *op)
+{
+        if (!op)
+                return;
+        topic_free(op->want_topic);
+        topic_free(op->have_topic);
+        acl_free(op->acl);
+        subject_free(op->want_subject);
+        subject_free(op->have_subject);
+        quota_free(op->want_quota);
+        quota_free(op->have_quota);
+        free(op->error);
+        free(op);
+}
+
+static void problem_free(struct plan_problem *pr)
+{
+        if (!pr)
+                return;
+        free(pr->resource);
+        free(pr->reason);
+        free(pr->message);
+        free(pr);
+}
+
+void plan_release(struct plan *p)
+{
+        free(p->domain);
+        free(p->principal);
+        vec_release(&p->ops, (void (*)(void *))plan_op_free);
+        vec_release(&p->problems, (void (*)(void *))problem_free);
+        plan_init(p);
+}
+
+size_t plan_change_count(const struct plan *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; p && i < p->ops.len; i++)
+                n += ((const struct plan_op *)p->ops.items[i])->action != PLAN_ORPHAN;
+        return n;
+}
+
+const char *plan_action_str(enum plan_action a)
+{
+        static const char *names[] = {"create", "update", "delete", "orphan"};
+        return a <= PLAN_ORPHAN ? names[a] : "unknown";
+}
+
+const char *plan_resource_str(enum plan_resource r)
+{
+        static const char *names[] = {"topic", "acl", "subject", "quota"};
+        return r <= PLAN_QUOTA ? names[r] : "unknown";
+}
+
+/* Append `op` to the plan; on failure frees it. */
+static int push(struct plan *p, struct plan_op *op)
+{
+        if (!op || vec_push(&p->ops, op) < 0) {
+                plan_op_free(op);
+                return -1;
+        }
+        return 0;
+}
+
+static struct plan_op *op_new(enum plan_action a, enum plan_resource r)
+{
+        struct plan_op *op = calloc(1, sizeof(*op));
+
+        if (op) {
+                op->action = a;
+                op->resource = r;
+        }
+        return op;
+}
+
+static int problem(struct plan *p, const char *resource, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int problem(struct plan *p, const char *resource, const char *reason, const char *fmt, ...)
+{
+        struct plan_problem *pr = calloc(1, sizeof(*pr));
+        va_list ap;
+        int n;
+
+        if (!pr)
+                return -1;
+        pr->resource = strdup(resource);
+        pr->reason = strdup(reason);
+        va_start(ap, fmt);
+        n = vasprintf(&pr->message, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                pr->message = NULL;
+        if (!pr->resource || !pr->reason || !pr->message || vec_push(&p->problems, pr) < 0) {
+                problem_free(pr);
+                return -1;
+        }
+        return 0;
+}
+
+/* Declared configs are the whole truth: any extra, missing or different key is drift. */
+static bool configs_equal(const struct topic *a, const struct topic *b)
+{
+        if (a->configs.len != b->configs.len)
+                return false;
+        for (size_t i = 0; i < a->configs.len; i++) {
+                const struct kv *x = a->configs.items[i], *y = b->configs.items[i];
+                if (strcmp(x->key, y->key) != 0 || strcmp(x->value, y->value) != 0)
+                        return false;
+        }
+        return true;
+}
+
+/* What `want` says of an existing topic; shrinks and RF changes are problems, not ops. */
+static int diff_topic(struct plan *p, const struct topic *t, const struct topic *h)
+{
+        struct plan_op *op;
+        bool grow = t->partitions > 0 && t->partitions > h->partitions;
+        bool alter = !configs_equal(t, h);
+        const char *where = t->channel ? t->channel : t->name;
+
+        if (t->partitions > 0 && t->partitions < h->partitions &&
+            problem(p, t->name, "PartitionDecrease",
+                    "topic %s (channel %s): partitions cannot shrink (%d -> %d)", t->name, where,
+                    h->partitions, t->partitions) < 0)
+                return -1;
+        if (t->replicas > 0 && h->replicas > 0 && t->replicas != h->replicas &&
+            problem(p, t->name, "ReplicationFactorChange",
+                    "topic %s (channel %s): replication factor cannot change (%d -> %d) without "
+                    "a reassignment",
+                    t->name, where, h->replicas, t->replicas) < 0)
+                return -1;
+        if (!grow && !alter)
+                return 0;
+        op = op_new(PLAN_UPDATE, PLAN_TOPIC);
+        if (!op)
+                return -1;
+        op->grow_partitions = grow;
+        op->alter_configs = alter;
+        op->want_topic = topic_dup(t);
+        op->have_topic = topic_dup(h);
+        if (!op->want_topic || !op->have_topic) {
+                plan_op_free(op);
+                return -1;
+        }
+        return push(p, op);
+}
+
+static int plan_topics(struct plan *p, const struct product *want, const struct product *have)
+{
+        for (size_t i = 0; i < want->topics.len; i++) {
+                const struct topic *t = want->topics.items[i];
+                const struct topic *h = product_topic(have, t->name);
+                struct plan_op *op;
+
+                if (h) {
+                        if (diff_topic(p, t, h) < 0)
+                                return -1;
+                        continue;
+                }
+                op = op_new(PLAN_CREATE, PLAN_TOPIC);
+                if (op)
+                        op->want_topic = topic_dup(t);
+                if (!op || !op->want_topic) {
+                        plan_op_free(op);
+                        return -1;
+                }
+                if (push(p, op) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* Topics and subjects that exist but are no longer declared: delete or keep (orphan). */
+static int plan_undeclared_topics(struct plan *p, const struct product *want,
+                                  const struct product *have, enum plan_action a)
+{
+        for (size_t i = 0; i < have->topics.len; i++) {
+                const struct topic *h = have->topics.items[i];
+                struct plan_op *op;
+
+                if (product_topic(want, h->name))
+                        continue;
+                op = op_new(a, PLAN_TOPIC);
+                if (op)
+                        op->have_topic = topic_dup(h);
+                if (!op || !op->have_topic) {
+                        plan_op_free(op);
+                        return -1;
+                }
+                if (push(p, op) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* Same schema? JSON and AVRO compare as JSON values (formatting and key order do not
+ * matter); PROTOBUF and unparsable texts compare as text. */
+static bool schema_equal(const struct subject *a, const struct subject *b)
+{
+        json_object *x, *y;
+        bool eq;
+
+        if (a->type != b->type)
+                return false;
+        if (!a->schema || !b->schema)
+                return a->schema == b->schema;
+        if (a->type == SCHEMA_PROTOBUF)
+                return strcmp(a->schema, b->schema) == 0;
+        x = json_tokener_parse(a->schema);
+        y = json_tokener_parse(b->schema);
+        eq = (x && y) ? json_object_equal(x, y) : strcmp(a->schema, b->schema) == 0;
+        json_object_put(x);
+        json_object_put(y);
+        return eq;
+}
+
+static int plan_subject(struct plan *p, const struct subject *s, const struct subject *h)
+{
+        struct plan_op *op;
+        bool schema = h && !schema_equal(s, h);
+        bool compat = h && s->compatibility && !str_eq(s->compatibility, h->compatibility);
+
+        if (h && !schema && !compat)
+                return 0;
+        op = op_new(h ? PLAN_UPDATE : PLAN_CREATE, PLAN_SUBJECT);
+        if (!op)
+                return -1;
+        op->new_schema = schema;
+        op->set_compatibility = compat;
+        op->want_subject = subject_dup(s);
+        op->have_subject = subject_dup(h);
+        if (!op->want_subject || (h && !op->have_subject)) {
+                plan_op_free(op);
+                return -1;
+        }
+        return push(p, op);
+}
+
+static int plan_subjects(struct plan *p, const struct product *want, const struct product *have)
+{
+        for (size_t i = 0; i < want->subjects.len; i++) {
+                const struct subject *s = want->subjects.items[i];
+                if (plan_subject(p, s, product_subject(have, s->name)) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int plan_undeclared_subjects(struct plan *p, const struct product *want,
+                                    const struct product *have, enum plan_action a)
+{
+        for (size_t i = 0; i < have->subjects.len; i++) {
+                const struct subject *h = have->subjects.items[i];
+                struct plan_op *op;
+
+                if (product_subject(want, h->name))
+                        continue;
+                op = op_new(a, PLAN_SUBJECT);
+                if (op)
+                        op->have_subject = subject_dup(h);
+                if (!op || !op->have_subject) {
+                        plan_op_free(op);
+                        return -1;
+                }
+                if (push(p, op) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* ACLs in `from` that `other` lacks (both sorted by acl_cmp) become `a` ops. */
+static int plan_acl_difference(struct plan *p, const struct vec *from, const struct vec *other,
+                               enum plan_action a)
+{
+        size_t j = 0;
+
+        for (size_t i = 0; i < from->len; i++) {
+                const struct acl *x = from->items[i];
+                struct plan_op *op;
+                int c = 1;
+
+                while (j < other->len && (c = acl_cmp(other->items[j], x)) < 0)
+                        j++;
+                if (j < other->len && c == 0)
+                        continue;
+                op = op_new(a, PLAN_ACL);
+                if (op)
+                        op->acl = acl_dup(x);
+                if (!op || !op->acl) {
+                        plan_op_free(op);
+                        return -1;
+                }
+                if (push(p, op) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static bool quota_equal(const struct quota *a, const struct quota *b)
+{
+        if (a->set != b->set)
+                return false;
+        for (int k = 0; k < QUOTA_KEY_COUNT; k++)
+                if ((a->set & (1u << k)) && a->values[k] != b->values[k])
+                        return false;
+        return true;
+}
+
+/* Quotas follow the spec exactly: none declared removes what is set. */
+static int plan_quota(struct plan *p, const struct product *want, const struct product *have)
+{
+        const struct quota *w = want->quota && want->quota->set ? want->quota : NULL;
+        const struct quota *h = have->quota && have->quota->set ? have->quota : NULL;
+        struct plan_op *op;
+
+        if ((!w && !h) || (w && h && quota_equal(w, h)))
+                return 0;
+        op = op_new(!h ? PLAN_CREATE : (w ? PLAN_UPDATE : PLAN_DELETE), PLAN_QUOTA);
+        if (!op)
+                return -1;
+        op->want_quota = quota_dup(w);
+        op->have_quota = quota_dup(h);
+        if ((w && !op->want_quota) || (h && !op->have_quota)) {
+                plan_op_free(op);
+                return -1;
+        }
+        return push(p, op);
+}
+
+static int build(struct plan *p, const struct product *want, const struct product *have,
+                 unsigned flags)
+{
+        enum plan_action gone = (flags & PLAN_PRUNE) ? PLAN_DELETE : PLAN_ORPHAN;
+
+        if (plan_topics(p, want, have) < 0 || plan_subjects(p, want, have) < 0 ||
+            plan_acl_difference(p, &want->acls, &have->acls, PLAN_CREATE) < 0 ||
+            plan_quota(p, want, have) < 0 ||
+            plan_acl_difference(p, &have->acls, &want->acls, PLAN_DELETE) < 0)
+                return -1;
+        if (gone == PLAN_DELETE && (plan_undeclared_subjects(p, want, have, gone) < 0 ||
+                                    plan_undeclared_topics(p, want, have, gone) < 0))
+                return -1;
+        if (gone == PLAN_ORPHAN && (plan_undeclared_topics(p, want, have, gone) < 0 ||
+                                    plan_undeclared_subjects(p, want, have, gone) < 0))
+                return -1;
+        return 0;
+}
+
+int plan_build(const struct product *want, const struct product *have, unsigned flags,
+               struct plan *out, struct err *err)
+{
+        plan_init(out);
+        out->domain = str_dup(want->domain);
+        out->principal = str_dup(want->principal);
+        if ((want->domain && !out->domain) || (want->principal && !out->principal) ||
+            build(out, want, have, flags) < 0) {
+                plan_release(out);
+                return err_nomem(err);
+        }
+        return 0;
+}
