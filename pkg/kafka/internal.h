@@ -1,0 +1,45 @@
+/*
+ * What the files of pkg/kafka share: the client handle and the admin-request helper.
+ * Private to pkg/kafka.
+ */
+#ifndef PKG_KAFKA_INTERNAL_H
+#define PKG_KAFKA_INTERNAL_H
+
+#include <librdkafka/rdkafka.h>
+
+#include "pkg/kafka/props.h"
+
+struct err;
+
+struct kafka {
+        rd_kafka_t *rk;
+        rd_kafka_queue_t *queue;
+        struct kprops props;
+        char bootstrap[512];
+        char last_error[512]; /* the latest error reported by librdkafka's error callback */
+        int auth_failed;
+        unsigned long requests;
+        struct kconn *quota_conn;      /* our protocol client (ACLs, quotas), opened on first use */
+        rd_kafka_AdminOptions_t *opts; /* of the admin call in flight; freed by kafka_wait() */
+};
+
+#define KAFKA_TIMEOUT_MS 30000
+
+/* Admin options for `api` with our request timeout (and validate_only when asked). */
+rd_kafka_AdminOptions_t *kafka_options(struct kafka *k, rd_kafka_admin_op_t api, int validate);
+
+/*
+ * Wait for the result event of the admin call just made. Returns the event (caller destroys
+ * it) or NULL with `err` set when the call failed as a whole or timed out.
+ */
+rd_kafka_event_t *kafka_wait(struct kafka *k, rd_kafka_event_type_t type, const char *what,
+                             struct err *err);
+
+/* Our own protocol client's connection, opened on first use; NULL with `err` set. */
+struct kconn *kafka_own_conn(struct kafka *k, struct err *err);
+
+/* Map a librdkafka error to our kinds: auth, transient or terminal. */
+int kafka_err(struct err *err, rd_kafka_resp_err_t code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

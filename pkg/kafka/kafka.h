@@ -1,0 +1,52 @@
+/*
+ * The Kafka side of a data product, over librdkafka's admin API: read the actual state of a
+ * domain (its topics with partitions, replication and dynamic configs; the ACLs it owns; the
+ * client quota of its principal) and carry out the Kafka ops of a plan. Every read and write
+ * is batched: one Metadata, one DescribeConfigs, one DescribeAcls per observe; one call per
+ * kind of change per apply, never one round trip per topic.
+ *
+ * A `struct kafka` owns one librdkafka client (and, when quotas are used, one connection of our
+ * own protocol client, since librdkafka has no quota API). Not thread-safe: one per worker.
+ */
+#ifndef PKG_KAFKA_KAFKA_H
+#define PKG_KAFKA_KAFKA_H
+
+struct err;
+struct plan;
+struct product;
+struct kafka;
+
+enum kafka_apply_flags {
+        KAFKA_APPLY_DRY_RUN = 1 << 0, /* validate_only where Kafka offers it; skip the rest */
+};
+
+/*
+ * Connect with the librdkafka properties in `config_file` (may be NULL when `bootstrap` is
+ * given); `bootstrap` overrides bootstrap.servers. Checks the connection with one metadata
+ * request, so an unreachable broker or refused credentials fail here, in one line naming the
+ * broker and the cause (ERR_TRANSIENT / ERR_AUTH). Returns NULL with `err` set on failure.
+ */
+struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err);
+
+/* Close the client. NULL is fine. */
+void kafka_close(struct kafka *k);
+
+/*
+ * Append to `have` the actual state of `domain`: topics named "<domain>.*", the ACLs the
+ * domain owns (model_acl_owned with `principal`), and the quota of user=<principal's name>.
+ * Returns 0, or -1 with `err` set (have may then be partly filled).
+ */
+int kafka_observe(struct kafka *k, const char *domain, const char *principal, struct product *have,
+                  struct err *err);
+
+/*
+ * Carry out the topic, ACL and quota ops of `p`, recording each op's state and error. One
+ * failing op does not stop the others. Returns 0 when none failed, else -1 with `err`
+ * summarising ("2 of 17 Kafka changes failed: <first>").
+ */
+int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err);
+
+/* The number of admin requests sent so far (for the benchmarks and tests). */
+unsigned long kafka_request_count(const struct kafka *k);
+
+#endif
