@@ -1,11 +1,114 @@
 #include "operator/cli.h"
 
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator/engine.h"
+#include "pkg/asyncapi/export.h"
+#include "pkg/base/err.h"
+#include "pkg/base/str.h"
+#include "pkg/model/model.h"
 #include "pkg/base/banned.h"
+
+static const char usage[] =
+    "usage: specmesh export --domain ID [--principal User:NAME] [-o FILE] [connection flags]\n\n"
+    "Write the live state of a domain (its topics with partitions and configs, grants on\n"
+    "_protected topics, schema subjects and quota) as an AsyncAPI document that, applied,\n"
+    "plans no changes. ID is the domain (a.b.c) or the AsyncAPI id (urn:a:b:c).\n\n"
+    "  --domain ID           the domain to export (required)\n"
+    "  --principal User:N    the owner principal (default User:<domain>)\n"
+    "  -o, --output FILE     write there instead of standard output\n\n";
+
+/* "urn:a:b:c" or "a.b.c" -> "a.b.c" */
+static char *domain_of(const char *id)
+{
+        char *d;
+
+        if (str_starts_with(id, "urn:"))
+                return str_replace_char(str_dup(id + 4), ':', '.');
+        d = str_dup(id);
+        return d;
+}
+
+static int run(const char *id, const char *principal, const char *output,
+               const struct cli_conn *conn)
+{
+        struct product *want = product_new(), *have = NULL;
+        struct engine e = {0};
+        struct err err;
+        char *doc = NULL;
+        FILE *out = stdout;
+        int rc = EXIT_ERROR;
+
+        err_clear(&err);
+        if (!want)
+                return EXIT_ERROR;
+        want->domain = domain_of(id);
+        want->principal = principal ? str_dup(principal) : str_printf("User:%s", want->domain);
+        if (engine_open(&e, conn, &err) < 0)
+                goto fail;
+        have = engine_observe(&e, want, &err);
+        if (!have)
+                goto fail;
+        doc = asyncapi_export(have);
+        if (output)
+                out = fopen(output, "w");
+        if (!doc || !out) {
+                err_set(&err, ERR_INTERNAL, "cannot write %s", output ? output : "the document");
+                goto fail;
+        }
+        fputs(doc, out);
+        rc = EXIT_OK;
+        goto out;
+fail:
+        fprintf(stderr, "specmesh export: %s\n", err.msg);
+out:
+        if (out && out != stdout)
+                fclose(out);
+        free(doc);
+        engine_close(&e);
+        product_free(have);
+        product_free(want);
+        return rc;
+}
 
 int cmd_export(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
-        fprintf(stderr, "specmesh export: not implemented yet\n");
-        return EXIT_ERROR;
+        static const struct option opts[] = {
+            {"domain", required_argument, NULL, 'd'},
+            {"principal", required_argument, NULL, 'P'},
+            {"output", required_argument, NULL, 'o'},
+            {"help", no_argument, NULL, 'h'},
+            CLI_CONN_OPTIONS,
+            {NULL, 0, NULL, 0},
+        };
+        const char *domain = NULL, *principal = NULL, *output = NULL;
+        struct cli_conn conn;
+        int opt;
+
+        cli_conn_from_env(&conn);
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+                if (cli_conn_flag(&conn, opt, optarg))
+                        continue;
+                if (opt == 'd') {
+                        domain = optarg;
+                } else if (opt == 'P') {
+                        principal = optarg;
+                } else if (opt == 'o') {
+                        output = optarg;
+                } else if (opt == 'h') {
+                        printf("%s%s", usage, cli_conn_help);
+                        return EXIT_OK;
+                } else {
+                        fprintf(stderr, "%s%s", usage, cli_conn_help);
+                        return EXIT_ERROR;
+                }
+        }
+        if (!domain || optind != argc) {
+                fprintf(stderr, "specmesh export: --domain is required\n%s", usage);
+                return EXIT_ERROR;
+        }
+        return run(domain, principal, output, &conn);
 }

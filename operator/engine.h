@@ -20,8 +20,9 @@ struct engine {
 };
 
 enum engine_flags {
-        ENGINE_DRY_RUN = 1 << 0, /* plan only; apply nothing */
-        ENGINE_PRUNE = 1 << 1,   /* delete undeclared topics and subjects */
+        ENGINE_DRY_RUN = 1 << 0,   /* plan only; apply nothing */
+        ENGINE_PRUNE = 1 << 1,     /* delete undeclared topics and subjects */
+        ENGINE_PLAN_ONLY = 1 << 2, /* observe and plan; send nothing that could change */
 };
 
 /*

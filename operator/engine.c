@@ -1,0 +1,123 @@
+#include "operator/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "operator/cli.h"
+#include "pkg/base/err.h"
+#include "pkg/base/str.h"
+#include "pkg/kafka/kafka.h"
+#include "pkg/model/model.h"
+#include "pkg/plan/plan.h"
+#include "pkg/registry/registry.h"
+#include "pkg/base/banned.h"
+
+int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err)
+{
+        e->kafka = NULL;
+        e->registry = NULL;
+        if (!conn->kafka_config && !conn->bootstrap)
+                return err_set(err, ERR_INVALID,
+                               "no Kafka connection: pass --kafka-config FILE or set "
+                               "SPECMESH_KAFKA_CONFIG");
+        e->kafka = kafka_open(conn->kafka_config, conn->bootstrap, err);
+        if (!e->kafka)
+                return -1;
+        if (conn->registry_url) {
+                e->registry = registry_new(conn->registry_url, err);
+                if (!e->registry) {
+                        engine_close(e);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+void engine_close(struct engine *e)
+{
+        kafka_close(e->kafka);
+        registry_free(e->registry);
+        e->kafka = NULL;
+        e->registry = NULL;
+}
+
+struct product *engine_observe(struct engine *e, const struct product *want, struct err *err)
+{
+        struct product *have = product_new();
+
+        if (!have) {
+                err_nomem(err);
+                return NULL;
+        }
+        have->domain = str_dup(want->domain);
+        have->principal = str_dup(want->principal);
+        if (!have->domain || !have->principal) {
+                err_nomem(err);
+                goto fail;
+        }
+        if (kafka_observe(e->kafka, want->domain, want->principal, have, err) < 0)
+                goto fail;
+        if (e->registry) {
+                if (registry_observe(e->registry, want->domain, want, have, err) < 0)
+                        goto fail;
+        } else if (want->subjects.len) {
+                err_set(err, ERR_INVALID,
+                        "the spec declares %zu schema subjects but no registry is configured: "
+                        "pass --registry-url or set SPECMESH_REGISTRY_URL",
+                        want->subjects.len);
+                goto fail;
+        }
+        product_sort(have);
+        return have;
+fail:
+        product_free(have);
+        return NULL;
+}
+
+/* Carry out `p`: Kafka first (topics before the subjects that describe them), then the
+ * registry. Both run even when the other failed; the first error is kept. */
+static int apply_plan(struct engine *e, struct plan *p, unsigned flags, struct err *err)
+{
+        struct err rerr;
+        int rc = 0;
+
+        err_clear(&rerr);
+        if (kafka_apply(e->kafka, p, flags & ENGINE_DRY_RUN ? KAFKA_APPLY_DRY_RUN : 0, err) < 0)
+                rc = -1;
+        if (e->registry &&
+            registry_apply(e->registry, p, flags & ENGINE_DRY_RUN ? REGISTRY_APPLY_DRY_RUN : 0,
+                           rc < 0 ? &rerr : err) < 0)
+                rc = -1;
+        return rc;
+}
+
+int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
+                     struct product **have_after, struct err *err)
+{
+        struct product *have = engine_observe(e, want, err);
+        unsigned pflags = (flags & ENGINE_PRUNE) ? PLAN_PRUNE : 0;
+        int rc = -1;
+
+        if (!have)
+                return -1;
+        if (plan_build(want, have, pflags, out, err) < 0)
+                goto out;
+        rc = 0;
+        /* a dry run still goes to the servers: validate-only creates, compatibility checks */
+        if (plan_change_count(out) > 0 && !(flags & ENGINE_PLAN_ONLY))
+                rc = apply_plan(e, out, flags, err);
+        if (have_after && plan_change_count(out) > 0 && !(flags & ENGINE_DRY_RUN)) {
+                struct err oerr;
+                product_free(have);
+                have = engine_observe(e, want, rc < 0 ? &oerr : err);
+                if (!have)
+                        rc = -1;
+        }
+out:
+        if (have_after) {
+                *have_after = have;
+                have = NULL;
+        }
+        product_free(have);
+        return rc;
+}
