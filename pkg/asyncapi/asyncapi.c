@@ -27,18 +27,19 @@ int actx_error(struct actx *c, const struct ynode *n, const char *path, const ch
         return diags_add(c->d, c->file, n ? n->line : 0, n ? n->col : 0, path, "%s", msg);
 }
 
-int read_positive(struct actx *c, const struct ynode *n, const char *path, const char *what)
+long read_positive(struct actx *c, const struct ynode *n, const char *path, const char *what,
+                   long max)
 {
         long v;
 
         if (!n)
                 return -1;
-        if (n->type != YNODE_SCALAR || str_to_long(n->scalar, 1, 1000000, &v) < 0) {
-                actx_error(c, n, path, "%s must be a positive whole number, not '%s'", what,
-                           n->type == YNODE_SCALAR ? n->scalar : "(a collection)");
+        if (n->type != YNODE_SCALAR || str_to_long(n->scalar, 1, max, &v) < 0) {
+                actx_error(c, n, path, "%s must be a whole number from 1 to %ld, not '%s'", what,
+                           max, n->type == YNODE_SCALAR ? n->scalar : "(a collection)");
                 return -1;
         }
-        return (int)v;
+        return v;
 }
 
 /* `id: urn:a:b:c` -> domain "a.b.c". */
@@ -158,7 +159,8 @@ static int read_quotas(struct actx *c, const struct ynode *q, const char *path)
         if (!c->p->quota)
                 return actx_error(c, q, path, "out of memory");
         for (size_t i = 0; i < q->len; i++) {
-                int k, v;
+                int k;
+                long v;
                 for (k = 0; k < QUOTA_KEY_COUNT; k++)
                         if (strcmp(q->keys[i], keys[k]) == 0)
                                 break;
@@ -170,7 +172,9 @@ static int read_quotas(struct actx *c, const struct ynode *q, const char *path)
                                    q->keys[i]);
                         continue;
                 }
-                v = read_positive(c, q->items[i], sub, q->keys[i]);
+                /* request_percentage is a share of one thread (100 = one whole thread) */
+                v = read_positive(c, q->items[i], sub, q->keys[i],
+                                  k == QUOTA_REQUEST_PERCENTAGE ? 100000 : 1L << 50);
                 if (v > 0) {
                         c->p->quota->values[k] = v;
                         c->p->quota->set |= 1u << k;

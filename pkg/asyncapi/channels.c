@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,9 +191,11 @@ static void read_bindings(struct actx *c, struct topic *t, const struct chan *ch
         if (!k)
                 return;
         snprintf(path, sizeof(path), "%s.bindings.kafka.partitions", ch->path);
-        t->partitions = read_positive(c, ynode_get(k, "partitions"), path, "partitions");
+        /* Kafka's own limits: partitions are an int32, the replication factor an int16 */
+        t->partitions =
+            (int)read_positive(c, ynode_get(k, "partitions"), path, "partitions", INT32_MAX);
         snprintf(path, sizeof(path), "%s.bindings.kafka.replicas", ch->path);
-        t->replicas = read_positive(c, ynode_get(k, "replicas"), path, "replicas");
+        t->replicas = (int)read_positive(c, ynode_get(k, "replicas"), path, "replicas", INT16_MAX);
         snprintf(path, sizeof(path), "%s.bindings.kafka.configs", ch->path);
         read_configs(c, t, ynode_get(k, "configs"), path);
         snprintf(path, sizeof(path), "%s.bindings.kafka.topicConfiguration", ch->path);

@@ -43,7 +43,8 @@ struct ynode *resolve_pointer(struct actx *c, const char *ref);
 /* Follow `{$ref: '#/...'}` chains (at most 8) from `n`; reports unresolvable ones. */
 struct ynode *deref(struct actx *c, struct ynode *n, const char *path);
 
-/* Read a non-negative whole number from scalar `n`; -1 when absent, reports bad values. */
-int read_positive(struct actx *c, const struct ynode *n, const char *path, const char *what);
+/* Read a whole number in 1..max from scalar `n`; -1 when absent, reports bad values. */
+long read_positive(struct actx *c, const struct ynode *n, const char *path, const char *what,
+                   long max);
 
 #endif

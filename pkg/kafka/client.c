@@ -90,6 +90,7 @@ static int check_connection(struct kafka *k, struct err *err)
                 rd_kafka_metadata_destroy(md);
         if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
                 return 0;
+        rd_kafka_poll(k->rk, 100); /* error callbacks (the real cause) are served from here */
         if (k->auth_failed)
                 return err_set(err, ERR_AUTH, "kafka %s: authentication failed: %s", k->bootstrap,
                                k->last_error);
