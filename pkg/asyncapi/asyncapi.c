@@ -256,7 +256,7 @@ static struct product *load(struct actx *c, const char *data, size_t len, size_t
         struct product *p = NULL;
 
         if (len > max_doc) {
-                diags_add(c->d, c->file, 0, 0, NULL,
+                diags_add(c->d, c->file, 1, 1, NULL,
                           "document is %zu bytes, more than the %zu allowed", len, max_doc);
                 return NULL;
         }
@@ -315,10 +315,10 @@ static struct product *load_path(const char *path, const struct asyncapi_opts *o
         text = str_read_file(path, max, &len);
         if (!text) {
                 if (errno == EFBIG)
-                        diags_add(d, path, 0, 0, NULL,
+                        diags_add(d, path, 1, 1, NULL,
                                   "document is more than the %zu bytes allowed", max);
                 else
-                        diags_add(d, path, 0, 0, NULL, "cannot read: %s", strerror(errno));
+                        diags_add(d, path, 1, 1, NULL, "cannot read: %s", strerror(errno));
                 free(dir);
                 return NULL;
         }

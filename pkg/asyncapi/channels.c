@@ -23,6 +23,7 @@ struct chan {
         struct ynode *tags[MAX_TAG_NODES]; /* nodes that may carry `tags:` */
         size_t ntags;
         char path[512];
+        char msg_path[600]; /* where its messages are, for diagnostics */
 };
 
 static void add_tags(struct chan *ch, struct ynode *n)
@@ -57,6 +58,7 @@ static void gather_v2(struct actx *c, struct chan *ch)
                 return;
         ch->produce = true;
         add_tags(ch, pub);
+        snprintf(ch->msg_path, sizeof(ch->msg_path), "%s.publish", ch->path);
         snprintf(path, sizeof(path), "%s.publish.message", ch->path);
         msg = deref(c, ynode_get(pub, "message"), path);
         one_of = ynode_get(msg, "oneOf");
@@ -76,6 +78,7 @@ static void gather_v3_send(struct actx *c, struct chan *ch, struct ynode *op, co
 
         ch->produce = true;
         add_tags(ch, op);
+        snprintf(ch->msg_path, sizeof(ch->msg_path), "%s", path);
         if (list && list->type == YNODE_SEQ) {
                 for (size_t i = 0; i < list->len; i++)
                         add_msg(c, ch, list->items[i], path);
@@ -300,7 +303,7 @@ static void read_channel(struct actx *c, struct chan *ch)
         read_bindings(c, t, ch);
         read_grants(c, t, ch);
         if (ch->produce)
-                read_messages(c, t->name, ch->msgs, ch->nmsgs, ch->path);
+                read_messages(c, t->name, ch->msgs, ch->nmsgs, ch->msg_path);
 }
 
 int read_channels(struct actx *c)

@@ -148,7 +148,9 @@ static int file_schema(struct actx *c, const struct ynode *at, const char *ref, 
                 *type = SCHEMA_JSON;
         else if (str_ends_with(ref, ".proto"))
                 *type = SCHEMA_PROTOBUF;
-        else if (!fmt || type_of_format(fmt, type) < 0)
+        else if (fmt && type_of_format(fmt, type) < 0)
+                return actx_error(c, at, path, "unknown schemaFormat '%s' for '%s'", fmt, ref);
+        else if (!fmt)
                 return actx_error(c, at, path,
                                   "unknown schema format for '%s': use .avsc, .json, .yaml, "
                                   ".proto or a schemaFormat",
