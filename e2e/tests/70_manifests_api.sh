@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The CRD, deploy/ and the Helm chart against the real kube-apiserver: the CRD installs and
+# serves DataProducts (short name dp, printer columns, status subresource); `specmesh
+# manifest` output is accepted; the API server's validation refuses a bad id and a bad
+# deletionPolicy; deploy/ and `helm template` pass a server-side dry run; and the RBAC in
+# deploy/ gives the operator's ServiceAccount exactly what it needs and nothing more.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/../lib.sh"
+root=$(cd "$here/../.." && pwd)
+SM=${SPECMESH_BIN:?}
+ns=e2e-manifests-$$ # one per run: namespaces are never deleted here
+sa=system:serviceaccount:specmesh-system:specmesh-operator
+cleanup() {
+        # keep the namespace: without kube-controller-manager a deleted one never finishes
+        kube_admin delete dp --all -n "$ns" --ignore-not-found >/dev/null 2>&1 || true
+        kube_admin delete -f "$root/deploy/20-rbac.yaml" --ignore-not-found >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+step "the CRD installs and is established"
+kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null
+kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io --timeout=30s >/dev/null
+t_assert_match "$(kube_admin api-resources --api-group=specmesh.io)" "dp .*true .*DataProduct" "short name dp, namespaced"
+
+step "a manifest made by specmesh manifest is accepted"
+kube_admin create namespace "$ns" --dry-run=client -o yaml | kube_admin apply -f - >/dev/null
+"$SM" manifest "$root/examples/bigdatalondon/asyncapi.yaml" --name bigdatalondon --namespace "$ns" |
+        kube_admin apply -f - >/dev/null
+t_assert_eq "$(kube_admin get dp bigdatalondon -n "$ns" -o jsonpath='{.spec.deletionPolicy}')" Retain "defaulted deletionPolicy"
+t_assert_match "$(kube_admin get dp -n "$ns")" "NAME +DOMAIN +READY +TOPICS +AGE" "printer columns"
+
+step "the API server refuses a bad id and a bad deletionPolicy"
+bad() {
+        kube_admin apply -f - 2>&1 <<Y || true
+apiVersion: specmesh.io/v1alpha1
+kind: DataProduct
+metadata: {name: bad, namespace: $ns}
+spec:
+  deletionPolicy: $1
+  asyncapi: {asyncapi: '2.5.0', id: '$2', channels: {}}
+Y
+}
+t_assert_match "$(bad Retain london:x)" "asyncapi.id must be a urn" "CEL rule on the id"
+t_assert_match "$(bad Sometimes urn:a:b)" "Unsupported value: \"Sometimes\"" "deletionPolicy enum"
+
+step "status is a subresource: a spec update cannot write it"
+kube_admin patch dp bigdatalondon -n "$ns" --type=merge -p '{"status":{"domain":"x"}}' >/dev/null
+t_assert_eq "$(kube_admin get dp bigdatalondon -n "$ns" -o jsonpath='{.status.domain}')" "" "status ignored on the main resource"
+kube_admin patch dp bigdatalondon -n "$ns" --subresource=status --type=merge -p '{"status":{"domain":"london.x","topicCount":3}}' >/dev/null
+t_assert_eq "$(kube_admin get dp bigdatalondon -n "$ns" -o jsonpath='{.status.topicCount}')" 3 "status written through /status"
+
+step "deploy/ and the Helm chart pass a server-side dry run"
+kube_admin apply --dry-run=server -f "$root/deploy/" >/dev/null
+helm lint "$root/helm/specmesh" >/dev/null
+helm template specmesh "$root/helm/specmesh" --namespace specmesh-system |
+        kube_admin apply --dry-run=server -f - >/dev/null
+echo "ok: deploy/, helm lint and helm template pass a server-side dry run"
+
+step "the RBAC of deploy/ is exactly what the operator uses"
+t_assert_eq "$(kube_admin auth can-i list dataproducts.specmesh.io --as="$sa" -A 2>/dev/null || true)" no "before RBAC: nothing"
+kube_admin apply -f "$root/deploy/20-rbac.yaml" >/dev/null
+can() { kube_admin auth can-i "$@" --as="$sa" 2>/dev/null || true; }
+t_assert_eq "$(can watch dataproducts.specmesh.io -A)" yes "watch DataProducts everywhere"
+t_assert_eq "$(can patch dataproducts.specmesh.io/status -n "$ns")" yes "patch status"
+t_assert_eq "$(can create events -n "$ns")" yes "record events"
+t_assert_eq "$(can update leases.coordination.k8s.io -n specmesh-system)" yes "its lease"
+t_assert_eq "$(can update leases.coordination.k8s.io -n "$ns")" no "no lease elsewhere"
+t_assert_eq "$(can delete dataproducts.specmesh.io -n "$ns")" no "never delete DataProducts"
+t_assert_eq "$(can get secrets -n "$ns")" no "no secrets"
+t_assert_eq "$(can create pods -n "$ns")" no "no pods"
+t_assert_match "$(kube_operator get dp -n "$ns" -o name)" "dataproduct.specmesh.io/bigdatalondon" \
+        "the ServiceAccount's own token lists DataProducts"
+t_done
