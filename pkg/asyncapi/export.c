@@ -8,26 +8,6 @@
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-/* A YAML double-quoted scalar; the escapes used are common to YAML 1.1 and JSON. */
-static void put_str(struct buf *b, const char *s)
-{
-        buf_putc(b, '"');
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        buf_printf(b, "\\%c", c);
-                else if (c == '\n')
-                        buf_puts(b, "\\n");
-                else if (c == '\t')
-                        buf_puts(b, "\\t");
-                else if (c < 0x20)
-                        buf_printf(b, "\\x%02x", c);
-                else
-                        buf_putc(b, (char)c);
-        }
-        buf_putc(b, '"');
-}
-
 static const char *schema_format(enum schema_type t)
 {
         switch (t) {
@@ -52,7 +32,7 @@ static void put_schema(struct buf *b, const char *key, const struct subject *s, 
 
         buf_printf(b, "%*s%s: ", indent, "", key);
         if (s->type == SCHEMA_PROTOBUF || (text[0] != '{' && text[0] != '['))
-                put_str(b, text);
+                buf_put_quoted(b, text);
         else
                 buf_puts(b, text);
         buf_putc(b, '\n');
@@ -74,7 +54,7 @@ static void put_grants(struct buf *b, const struct product *have, const struct t
                 buf_puts(b, "        - name: ");
                 {
                         char *tag = str_printf("grant-access:%s", a->principal + 5);
-                        put_str(b, tag ? tag : "");
+                        buf_put_quoted(b, tag ? tag : "");
                         free(tag);
                 }
                 buf_putc(b, '\n');
@@ -89,7 +69,7 @@ static void put_topic(struct buf *b, const struct product *have, const struct to
         const struct subject *sk = key ? product_subject(have, key) : NULL;
 
         buf_puts(b, "  ");
-        put_str(b, t->name);
+        buf_put_quoted(b, t->name);
         buf_puts(b, ":\n    bindings:\n      kafka:\n");
         if (t->partitions > 0)
                 buf_printf(b, "        partitions: %d\n", t->partitions);
@@ -100,7 +80,7 @@ static void put_topic(struct buf *b, const struct product *have, const struct to
                 for (size_t i = 0; i < t->configs.len; i++) {
                         const struct kv *kv = t->configs.items[i];
                         buf_printf(b, "          %s: ", kv->key);
-                        put_str(b, kv->value);
+                        buf_put_quoted(b, kv->value);
                         buf_putc(b, '\n');
                 }
         }
@@ -109,14 +89,14 @@ static void put_topic(struct buf *b, const struct product *have, const struct to
         buf_puts(b, "      message:\n");
         if (sv) {
                 buf_puts(b, "        schemaFormat: ");
-                put_str(b, schema_format(sv->type));
+                buf_put_quoted(b, schema_format(sv->type));
                 buf_putc(b, '\n');
         }
         if (sk || (sv && sv->compatibility)) {
                 buf_puts(b, "        bindings:\n          kafka:\n");
                 if (sv && sv->compatibility) {
                         buf_puts(b, "            compatibility: ");
-                        put_str(b, sv->compatibility);
+                        buf_put_quoted(b, sv->compatibility);
                         buf_putc(b, '\n');
                 }
         }
@@ -154,11 +134,11 @@ char *asyncapi_export(const struct product *have)
         buf_puts(&b, "# exported by specmesh from the live cluster\nasyncapi: \"2.6.0\"\nid: ");
         {
                 char *id = str_printf("urn:%s", urn);
-                put_str(&b, id ? id : "");
+                buf_put_quoted(&b, id ? id : "");
                 free(id);
         }
         buf_puts(&b, "\ninfo:\n  title: ");
-        put_str(&b, have->domain ? have->domain : "");
+        buf_put_quoted(&b, have->domain ? have->domain : "");
         buf_puts(&b, "\n  version: \"1.0.0\"\n");
         if (have->quota && have->quota->set)
                 put_quota(&b, have->quota);

@@ -256,27 +256,6 @@ const char *ynode_str(const struct ynode *n, const char *key)
         return v && v->type == YNODE_SCALAR ? v->scalar : NULL;
 }
 
-static void json_string(struct buf *out, const char *s)
-{
-        buf_putc(out, '"');
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        buf_printf(out, "\\%c", c);
-                else if (c == '\n')
-                        buf_puts(out, "\\n");
-                else if (c == '\t')
-                        buf_puts(out, "\\t");
-                else if (c == '\r')
-                        buf_puts(out, "\\r");
-                else if (c < 0x20)
-                        buf_printf(out, "\\u%04x", c);
-                else
-                        buf_putc(out, (char)c);
-        }
-        buf_putc(out, '"');
-}
-
 /* A plain scalar that JSON can carry bare: a number, true, false or null. */
 static bool bare(const struct ynode *n)
 {
@@ -301,7 +280,7 @@ int ynode_to_json(const struct ynode *n, struct buf *out)
                 else if (n->plain && (!strcmp(n->scalar, "~") || !*n->scalar))
                         buf_puts(out, "null");
                 else
-                        json_string(out, n->scalar);
+                        buf_put_quoted(out, n->scalar);
                 return out->failed ? -1 : 0;
         }
         buf_putc(out, n->type == YNODE_MAP ? '{' : '[');
@@ -309,7 +288,7 @@ int ynode_to_json(const struct ynode *n, struct buf *out)
                 if (i)
                         buf_putc(out, ',');
                 if (n->type == YNODE_MAP) {
-                        json_string(out, n->keys[i]);
+                        buf_put_quoted(out, n->keys[i]);
                         buf_putc(out, ':');
                 }
                 ynode_to_json(n->items[i], out);
@@ -334,7 +313,7 @@ static void yaml_scalar(struct buf *out, const struct ynode *n)
                         strcmp(s, "on") && strcmp(s, "off")))
                 buf_puts(out, s);
         else
-                json_string(out, s);
+                buf_put_quoted(out, s);
 }
 
 static void yaml_key(struct buf *out, const char *k)

@@ -107,6 +107,28 @@ int buf_printf(struct buf *b, const char *fmt, ...)
         return rc;
 }
 
+int buf_put_quoted(struct buf *b, const char *s)
+{
+        buf_putc(b, '"');
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (c == '"' || c == '\\')
+                        buf_printf(b, "\\%c", c);
+                else if (c == '\n')
+                        buf_puts(b, "\\n");
+                else if (c == '\t')
+                        buf_puts(b, "\\t");
+                else if (c == '\r')
+                        buf_puts(b, "\\r");
+                else if (c < 0x20)
+                        buf_printf(b, "\\u%04x", c);
+                else
+                        buf_putc(b, (char)c);
+        }
+        buf_putc(b, '"');
+        return b->failed ? -1 : 0;
+}
+
 char *buf_detach(struct buf *b, size_t *len)
 {
         char *p = b->data;

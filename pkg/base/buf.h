@@ -41,6 +41,12 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /*
+ * Append `s` as a double-quoted string with \" \\ \n \t \r and \u00XX escapes: valid as a JSON
+ * string and as a YAML double-quoted scalar alike. Same failures as buf_add().
+ */
+int buf_put_quoted(struct buf *b, const char *s);
+
+/*
  * Hand the contents over to the caller (free() it) and leave `b` empty. Never NULL on success:
  * an empty buffer yields an allocated "". Returns NULL only when memory runs out.
  */

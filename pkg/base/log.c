@@ -39,34 +39,16 @@ int log_enabled(enum log_level level)
         return level >= logger.level && logger.level != LOG_OFF;
 }
 
-/* Quote a value for logfmt or JSON: both accept a JSON string literal. */
-static void put_quoted(struct buf *b, const char *s)
-{
-        buf_putc(b, '"');
-        for (; *s; s++) {
-                unsigned char c = (unsigned char)*s;
-                if (c == '"' || c == '\\')
-                        buf_printf(b, "\\%c", c);
-                else if (c == '\n')
-                        buf_puts(b, "\\n");
-                else if (c < 0x20)
-                        buf_printf(b, "\\u%04x", c);
-                else
-                        buf_putc(b, (char)c);
-        }
-        buf_putc(b, '"');
-}
-
 static void put_field(struct buf *b, const char *key, const char *val, int first)
 {
         if (!val)
                 return;
         if (logger.format == LOG_FORMAT_JSON) {
                 buf_printf(b, "%s\"%s\":", first ? "" : ",", key);
-                put_quoted(b, val);
+                buf_put_quoted(b, val);
         } else {
                 buf_printf(b, "%s%s=", first ? "" : " ", key);
-                put_quoted(b, val);
+                buf_put_quoted(b, val);
         }
 }
 
