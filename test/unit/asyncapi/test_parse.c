@@ -207,3 +207,35 @@ Test(asyncapi, export_reads_back_as_the_same_state)
         product_free(q);
         diags_release(&d);
 }
+
+Test(asyncapi, kafka_binding_form_and_components)
+{
+        const char *doc =
+            "asyncapi: 2.6.0\nid: urn:acme:shop\nchannels:\n  _public/orders:\n"
+            "    bindings:\n      kafka:\n        topic: acme.shop._public.orders\n"
+            "        partitions: 12\n        replicas: 3\n        topicConfiguration:\n"
+            "          cleanup.policy: [delete, compact]\n          retention.ms: 604800000\n"
+            "    publish:\n      message: {$ref: '#/components/messages/Order'}\n"
+            "components:\n  messages:\n    Order:\n      payload: {$ref: "
+            "'#/components/schemas/O'}\n"
+            "  schemas:\n    O: {type: object, properties: {id: {type: string}}}\n";
+        const char *wrong = "asyncapi: 2.6.0\nid: urn:acme:shop\nchannels:\n  _public/orders:\n"
+                            "    bindings: {kafka: {topic: other.name}}\n    publish: {}\n";
+        struct diags d;
+        struct product *p = load(doc, &d);
+        const struct topic *t;
+
+        cr_assert_not_null(p);
+        t = product_topic(p, "acme.shop._public.orders");
+        cr_assert_eq(t->partitions, 12);
+        cr_assert_eq(t->replicas, 3);
+        cr_assert_str_eq(topic_config(t, "cleanup.policy"), "delete,compact");
+        cr_assert_str_eq(topic_config(t, "retention.ms"), "604800000");
+        cr_assert_str_eq(product_subject(p, "acme.shop._public.orders-value")->schema,
+                         "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}");
+        product_free(p);
+        diags_release(&d);
+        cr_assert_null(load(wrong, &d));
+        cr_assert(strstr(((struct diag *)d.items.items[0])->msg, "disagrees"));
+        diags_release(&d);
+}
