@@ -1,0 +1,398 @@
+/*
+ * The controller: watch thread (cache), resync thread, workers.
+ */
+#include "pkg/runtime/controller.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pkg/base/backoff.h"
+#include "pkg/base/err.h"
+#include "pkg/base/log.h"
+#include "pkg/base/str.h"
+#include "pkg/kube/kube.h"
+#include "pkg/runtime/metrics.h"
+#include "pkg/base/banned.h"
+
+#define LIST_PAGE  500
+#define WATCH_GONE 410
+
+static void key_of(json_object *obj, char *out, size_t n)
+{
+        snprintf(out, n, "%s/%s", kube_ns(obj), kube_name(obj));
+}
+
+static void put_obj(void *v)
+{
+        json_object_put(v);
+}
+
+/* Sleep up to `ms`, waking early on stop. */
+static void nap(struct controller *c, uint32_t ms)
+{
+        for (uint32_t slept = 0; slept < ms && !c->stop; slept += 100) {
+                struct timespec ts = {0, 100 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+}
+
+/* Store `obj` (a reference is taken) and queue its key when it matters. Cache lock held. */
+static void upsert_locked(struct controller *c, json_object *obj)
+{
+        char key[512];
+        json_object *old = NULL;
+
+        key_of(obj, key, sizeof(key));
+        if (map_put(&c->cache, key, json_object_get(obj), (void **)&old) < 0) {
+                json_object_put(obj);
+                return;
+        }
+        if (!old || !c->ops->relevant || c->ops->relevant(c->arg, old, obj))
+                wq_add(&c->queue, key);
+        json_object_put(old);
+}
+
+/* Drop `key` from the cache and queue it; returns the old object for the deleted hook. */
+static json_object *remove_locked(struct controller *c, const char *key)
+{
+        wq_add(&c->queue, key); /* before map_del: `key` may live in the entry */
+        return map_del(&c->cache, key);
+}
+
+/* Tell the operator about a vanished object. Called without the cache lock. */
+static void gone_hook(struct controller *c, json_object *old)
+{
+        if (old && c->ops->deleted)
+                c->ops->deleted(c->arg, old);
+        json_object_put(old);
+}
+
+static const char *str_at(json_object *o, const char *a, const char *b)
+{
+        json_object *x = NULL, *y = NULL;
+
+        if (!json_object_object_get_ex(o, a, &x) || !json_object_object_get_ex(x, b, &y))
+                return NULL;
+        return json_object_get_string(y);
+}
+
+/* Merge one list page into `seen` (key -> object). Returns the continue token or NULL. */
+static char *take_page(struct controller *c, json_object *page, struct map *seen)
+{
+        json_object *items = NULL;
+        const char *cont = str_at(page, "metadata", "continue");
+
+        if (json_object_object_get_ex(page, "items", &items)) {
+                for (size_t i = 0; i < json_object_array_length(items); i++) {
+                        json_object *o = json_object_array_get_idx(items, i);
+                        char key[512];
+                        /* list items carry no kind; events about them need it */
+                        json_object_object_add(o, "apiVersion",
+                                               json_object_new_string(c->cfg.api_version));
+                        json_object_object_add(o, "kind", json_object_new_string(c->cfg.kind));
+                        key_of(o, key, sizeof(key));
+                        if (map_put(seen, key, json_object_get(o), NULL) < 0)
+                                json_object_put(o);
+                }
+        }
+        return cont && *cont ? str_dup(cont) : NULL;
+}
+
+/* Replace the cache with `seen`, queueing what is new, changed or gone. */
+static void swap_cache(struct controller *c, struct map *seen, const char *rv)
+{
+        size_t it = 0;
+        struct map_ent *e = NULL;
+        struct vec gone = VEC_INIT;
+
+        pthread_mutex_lock(&c->mu);
+        while (map_next(&c->cache, &it, &e))
+                if (!map_has(seen, e->key))
+                        vec_push(&gone, e->key);
+        for (size_t i = 0; i < gone.len; i++)
+                gone.items[i] = remove_locked(c, gone.items[i]); /* now the old object */
+        it = 0;
+        e = NULL;
+        while (map_next(seen, &it, &e))
+                upsert_locked(c, e->value);
+        snprintf(c->rv, sizeof(c->rv), "%s", rv ? rv : "");
+        atomic_store(&c->metrics->objects, c->cache.len);
+        pthread_mutex_unlock(&c->mu);
+        for (size_t i = 0; i < gone.len; i++)
+                gone_hook(c, gone.items[i]);
+        vec_release(&gone, NULL);
+}
+
+static int list_all(struct controller *c, struct err *err)
+{
+        struct map seen;
+        char *cont = NULL, path[1024], esc[512];
+        int rc = -1;
+
+        map_init(&seen);
+        atomic_fetch_add(&c->metrics->relists, 1);
+        do {
+                json_object *page = NULL;
+                if (cont && kube_query_escape(cont, esc, sizeof(esc)) < 0) {
+                        err_set(err, ERR_INTERNAL, "list continue token too long");
+                        goto out;
+                }
+                snprintf(path, sizeof(path), "%s?limit=%d%s%s", c->cfg.path, LIST_PAGE,
+                         cont ? "&continue=" : "", cont ? esc : "");
+                free(cont);
+                cont = NULL;
+                if (kube_request(c->watch_client, "GET", path, NULL, NULL, &page, err) < 0)
+                        goto out;
+                cont = take_page(c, page, &seen);
+                if (!cont)
+                        swap_cache(c, &seen, str_at(page, "metadata", "resourceVersion"));
+                json_object_put(page);
+        } while (cont);
+        atomic_store(&c->synced, true);
+        rc = 0;
+out:
+        free(cont);
+        map_release(&seen, put_obj);
+        return rc;
+}
+
+static int on_event(void *arg, const char *type, json_object *obj)
+{
+        struct controller *c = arg;
+        const char *rv = kube_meta_str(obj, "resourceVersion");
+        char key[512];
+        json_object *old = NULL;
+
+        if (strcmp(type, "ERROR") == 0) {
+                json_object *code = NULL;
+                json_object_object_get_ex(obj, "code", &code);
+                return code && json_object_get_int(code) == WATCH_GONE ? WATCH_GONE : -1;
+        }
+        pthread_mutex_lock(&c->mu);
+        if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
+                upsert_locked(c, obj);
+        } else if (strcmp(type, "DELETED") == 0) {
+                key_of(obj, key, sizeof(key));
+                old = remove_locked(c, key);
+        }
+        if (*rv)
+                snprintf(c->rv, sizeof(c->rv), "%s", rv);
+        atomic_store(&c->metrics->objects, c->cache.len);
+        pthread_mutex_unlock(&c->mu);
+        gone_hook(c, old);
+        return 0;
+}
+
+static int watch_once(struct controller *c, uint32_t rnd, struct err *err)
+{
+        char path[1024], rv[64];
+        uint32_t t = c->cfg.watch_timeout_s;
+
+        pthread_mutex_lock(&c->mu);
+        snprintf(rv, sizeof(rv), "%s", c->rv);
+        pthread_mutex_unlock(&c->mu);
+        /* jitter the timeout so that replicas and restarts do not re-watch in step */
+        t = t + rnd % (t / 4 + 1);
+        snprintf(path, sizeof(path),
+                 "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+                 c->cfg.path, rv, t);
+        return kube_watch(c->watch_client, path, on_event, c, &c->stop, err);
+}
+
+/* The watch thread: list, watch, re-watch from the last resourceVersion, relist on 410. */
+static void *watcher(void *arg)
+{
+        struct controller *c = arg;
+        struct backoff b = {500, 30000};
+        unsigned attempt = 0;
+        bool need_list = true;
+        struct err err;
+        uint32_t rnd = (uint32_t)time(NULL);
+
+        while (!c->stop) {
+                int rc;
+                err_clear(&err);
+                rnd = rnd * 1103515245u + 12345u;
+                rc = need_list ? list_all(c, &err) : watch_once(c, rnd >> 8, &err);
+                if (rc == 0) {
+                        if (!need_list)
+                                atomic_fetch_add(&c->metrics->watch_restarts, 1);
+                        need_list = false;
+                        attempt = 0;
+                        continue;
+                }
+                if (rc == WATCH_GONE || err.kind == ERR_CONFLICT) {
+                        log_info(NULL, "watch: resourceVersion too old, listing again");
+                        need_list = true;
+                        continue;
+                }
+                uint32_t d = backoff_delay_ms(&b, attempt++, rnd >> 8);
+                log_warn(NULL, "watch %s failed (retry in %u ms): %s", c->cfg.path, d, err.msg);
+                need_list = need_list || attempt > 3;
+                nap(c, d);
+        }
+        return NULL;
+}
+
+/* The resync thread: every resync_s, queue every cached key. */
+static void *resyncer(void *arg)
+{
+        struct controller *c = arg;
+
+        pthread_mutex_lock(&c->mu);
+        while (!c->stop) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += c->cfg.resync_s;
+                if (pthread_cond_timedwait(&c->wake, &c->mu, &ts) == 0 || c->stop)
+                        continue;
+                size_t it = 0;
+                struct map_ent *e = NULL;
+                while (map_next(&c->cache, &it, &e))
+                        wq_add(&c->queue, e->key);
+        }
+        pthread_mutex_unlock(&c->mu);
+        return NULL;
+}
+
+struct worker_arg {
+        struct controller *c;
+        int index;
+};
+
+static json_object *cached_copy(struct controller *c, const char *key)
+{
+        json_object *o, *copy = NULL;
+
+        pthread_mutex_lock(&c->mu);
+        o = map_get(&c->cache, key);
+        /* a deep copy: json-c's reference counts are not atomic */
+        if (o && json_object_deep_copy(o, &copy, NULL) < 0)
+                copy = NULL;
+        pthread_mutex_unlock(&c->mu);
+        return copy;
+}
+
+static double mono(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void *worker(void *arg)
+{
+        struct worker_arg *w = arg;
+        struct controller *c = w->c;
+        char *key;
+
+        while ((key = wq_get(&c->queue))) {
+                json_object *obj = cached_copy(c, key);
+                uint32_t again = 0;
+                double t0 = mono();
+                enum reconcile_result r = c->ops->reconcile(c->arg, w->index, key, obj, &again);
+
+                json_object_put(obj);
+                metrics_observe_duration(c->metrics, mono() - t0);
+                atomic_fetch_add(&c->metrics->reconciles, 1);
+                if (r == RECONCILE_RETRY) {
+                        atomic_fetch_add(&c->metrics->errors, 1);
+                        wq_retry(&c->queue, key);
+                } else {
+                        wq_forget(&c->queue, key);
+                        if (r == RECONCILE_REQUEUE)
+                                wq_add_after(&c->queue, key, again);
+                }
+                wq_done(&c->queue, key);
+                free(key);
+        }
+        free(w);
+        return NULL;
+}
+
+int controller_start(struct controller *c, const struct controller_config *cfg,
+                     const struct controller_ops *ops, void *arg, const struct kube_config *kc,
+                     struct metrics *m, struct err *err)
+{
+        memset(c, 0, sizeof(*c));
+        c->cfg = *cfg;
+        c->ops = ops;
+        c->arg = arg;
+        c->kube_cfg = kc;
+        c->metrics = m;
+        c->watch_client = kube_new(kc, err);
+        c->workers = calloc((size_t)cfg->workers, sizeof(pthread_t));
+        if (!c->watch_client || !c->workers) {
+                kube_free(c->watch_client);
+                free(c->workers);
+                return err_nomem(err);
+        }
+        pthread_mutex_init(&c->mu, NULL);
+        pthread_cond_init(&c->wake, NULL);
+        map_init(&c->cache);
+        wq_init(&c->queue, cfg->retry_base_ms, cfg->retry_max_ms);
+        pthread_create(&c->watcher, NULL, watcher, c);
+        if (cfg->resync_s)
+                pthread_create(&c->resyncer, NULL, resyncer, c);
+        for (int i = 0; i < cfg->workers; i++) {
+                struct worker_arg *w = malloc(sizeof(*w));
+                w->c = c;
+                w->index = i;
+                pthread_create(&c->workers[i], NULL, worker, w);
+        }
+        c->started = 1;
+        return 0;
+}
+
+void controller_stop(struct controller *c)
+{
+        if (!c->started)
+                return;
+        c->stop = 1;
+        wq_shutdown(&c->queue);
+        pthread_mutex_lock(&c->mu);
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->mu);
+        for (int i = 0; i < c->cfg.workers; i++)
+                pthread_join(c->workers[i], NULL); /* in-flight reconciles finish */
+        pthread_join(c->watcher, NULL);
+        if (c->cfg.resync_s)
+                pthread_join(c->resyncer, NULL);
+        wq_release(&c->queue);
+        map_release(&c->cache, put_obj);
+        kube_free(c->watch_client);
+        free(c->workers);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->mu);
+        c->started = 0;
+}
+
+void controller_enqueue(struct controller *c, const char *key)
+{
+        wq_add(&c->queue, key);
+}
+
+void controller_each(struct controller *c, void (*fn)(void *arg, const char *key, json_object *o),
+                     void *arg)
+{
+        size_t it = 0;
+        struct map_ent *e = NULL;
+
+        pthread_mutex_lock(&c->mu);
+        while (map_next(&c->cache, &it, &e))
+                fn(arg, e->key, e->value);
+        pthread_mutex_unlock(&c->mu);
+}
+
+bool controller_synced(struct controller *c)
+{
+        return atomic_load(&c->synced);
+}
+
+size_t controller_queue_len(struct controller *c)
+{
+        return wq_len(&c->queue);
+}

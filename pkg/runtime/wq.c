@@ -1,0 +1,227 @@
+/*
+ * The workqueue.
+ */
+#include "pkg/runtime/wq.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pkg/base/str.h"
+#include "pkg/base/banned.h"
+
+struct wq_delayed {
+        double due; /* CLOCK_MONOTONIC seconds */
+        char key[];
+};
+
+static double mono_now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms)
+{
+        pthread_condattr_t attr;
+
+        memset(q, 0, sizeof(*q));
+        pthread_mutex_init(&q->mu, NULL);
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&q->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        vec_init(&q->queue);
+        vec_init(&q->delayed);
+        map_init(&q->dirty);
+        map_init(&q->active);
+        map_init(&q->failures);
+        q->limit.base_ms = base_ms;
+        q->limit.max_ms = max_ms;
+        q->seed = (uint32_t)time(NULL);
+}
+
+void wq_release(struct wq *q)
+{
+        for (size_t i = q->head; i < q->queue.len; i++)
+                free(q->queue.items[i]);
+        q->queue.len = 0;
+        vec_release(&q->queue, NULL);
+        vec_release(&q->delayed, free);
+        map_release(&q->dirty, NULL);
+        map_release(&q->active, NULL);
+        map_release(&q->failures, NULL);
+        pthread_cond_destroy(&q->cond);
+        pthread_mutex_destroy(&q->mu);
+}
+
+/* Append to the FIFO, compacting the consumed front now and then. Lock held. */
+static void push(struct wq *q, const char *key)
+{
+        char *copy = str_dup(key);
+
+        if (!copy)
+                return;
+        if (q->head > 64 && q->head * 2 > q->queue.len) {
+                memmove(q->queue.items, q->queue.items + q->head,
+                        (q->queue.len - q->head) * sizeof(void *));
+                q->queue.len -= q->head;
+                q->head = 0;
+        }
+        if (vec_push(&q->queue, copy) < 0)
+                free(copy);
+}
+
+/* The add itself. Lock held. */
+static void add_locked(struct wq *q, const char *key)
+{
+        if (q->shutting_down || map_has(&q->dirty, key))
+                return;
+        if (map_put(&q->dirty, key, NULL, NULL) < 0)
+                return;
+        if (!map_has(&q->active, key)) /* else wq_done queues it */
+                push(q, key);
+        pthread_cond_signal(&q->cond);
+}
+
+void wq_add(struct wq *q, const char *key)
+{
+        pthread_mutex_lock(&q->mu);
+        add_locked(q, key);
+        pthread_mutex_unlock(&q->mu);
+}
+
+void wq_add_after(struct wq *q, const char *key, uint32_t ms)
+{
+        double due = mono_now() + ms / 1000.0;
+        struct wq_delayed *d;
+
+        if (ms == 0) {
+                wq_add(q, key);
+                return;
+        }
+        pthread_mutex_lock(&q->mu);
+        for (size_t i = 0; i < q->delayed.len; i++) {
+                d = q->delayed.items[i];
+                if (strcmp(d->key, key) == 0) {
+                        if (due < d->due)
+                                d->due = due;
+                        goto out;
+                }
+        }
+        d = malloc(sizeof(*d) + strlen(key) + 1);
+        if (!d)
+                goto out;
+        d->due = due;
+        memcpy(d->key, key, strlen(key) + 1);
+        if (vec_push(&q->delayed, d) < 0)
+                free(d);
+        pthread_cond_broadcast(&q->cond); /* a waiter may need to wake earlier */
+out:
+        pthread_mutex_unlock(&q->mu);
+}
+
+uint32_t wq_retry(struct wq *q, const char *key)
+{
+        uintptr_t n;
+        uint32_t delay;
+
+        pthread_mutex_lock(&q->mu);
+        n = (uintptr_t)map_get(&q->failures, key);
+        map_put(&q->failures, key, (void *)(n + 1), NULL);
+        q->seed = q->seed * 1103515245u + 12345u;
+        delay = backoff_delay_ms(&q->limit, (unsigned)n, q->seed >> 8);
+        pthread_mutex_unlock(&q->mu);
+        wq_add_after(q, key, delay ? delay : 1);
+        return delay;
+}
+
+void wq_forget(struct wq *q, const char *key)
+{
+        pthread_mutex_lock(&q->mu);
+        map_del(&q->failures, key);
+        pthread_mutex_unlock(&q->mu);
+}
+
+/* Move due delayed keys into the queue; return the earliest remaining due time or 0. */
+static double promote(struct wq *q, double now)
+{
+        double next = 0;
+
+        for (size_t i = 0; i < q->delayed.len;) {
+                struct wq_delayed *d = q->delayed.items[i];
+                if (d->due <= now) {
+                        vec_remove(&q->delayed, i);
+                        add_locked(q, d->key);
+                        free(d);
+                        continue;
+                }
+                if (!next || d->due < next)
+                        next = d->due;
+                i++;
+        }
+        return next;
+}
+
+static void wait_until(struct wq *q, double due)
+{
+        struct timespec ts;
+
+        if (!due) {
+                pthread_cond_wait(&q->cond, &q->mu);
+                return;
+        }
+        ts.tv_sec = (time_t)due;
+        ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
+        pthread_cond_timedwait(&q->cond, &q->mu, &ts);
+}
+
+char *wq_get(struct wq *q)
+{
+        char *key = NULL;
+
+        pthread_mutex_lock(&q->mu);
+        while (!q->shutting_down) {
+                double next = promote(q, mono_now());
+                if (q->head < q->queue.len) {
+                        key = q->queue.items[q->head++];
+                        map_del(&q->dirty, key);
+                        map_put(&q->active, key, NULL, NULL);
+                        break;
+                }
+                wait_until(q, next);
+        }
+        pthread_mutex_unlock(&q->mu);
+        return key;
+}
+
+void wq_done(struct wq *q, const char *key)
+{
+        pthread_mutex_lock(&q->mu);
+        map_del(&q->active, key);
+        if (map_has(&q->dirty, key)) { /* added while it was processed */
+                push(q, key);
+                pthread_cond_signal(&q->cond);
+        }
+        pthread_mutex_unlock(&q->mu);
+}
+
+void wq_shutdown(struct wq *q)
+{
+        pthread_mutex_lock(&q->mu);
+        q->shutting_down = true;
+        pthread_cond_broadcast(&q->cond);
+        pthread_mutex_unlock(&q->mu);
+}
+
+size_t wq_len(struct wq *q)
+{
+        size_t n;
+
+        pthread_mutex_lock(&q->mu);
+        n = q->queue.len - q->head;
+        pthread_mutex_unlock(&q->mu);
+        return n;
+}

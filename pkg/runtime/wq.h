@@ -1,0 +1,59 @@
+/*
+ * The workqueue (client-go's semantics): a key is queued at most once however often it is
+ * added; a key being processed is not handed to a second worker, and an add during processing
+ * queues it again when the worker is done, so no change is lost and no key runs twice at once.
+ * Failed keys come back after a per-key exponential backoff with jitter; keys can be delayed.
+ * Thread-safe.
+ */
+#ifndef PKG_RUNTIME_WQ_H
+#define PKG_RUNTIME_WQ_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkg/base/backoff.h"
+#include "pkg/base/map.h"
+#include "pkg/base/vec.h"
+
+struct wq {
+        pthread_mutex_t mu;
+        pthread_cond_t cond;
+        struct vec queue; /* char *, FIFO from `head` */
+        size_t head;
+        struct map dirty;    /* keys waiting to be processed */
+        struct map active;   /* keys being processed */
+        struct map failures; /* key -> (uintptr_t) failures in a row */
+        struct vec delayed;  /* struct wq_delayed * */
+        struct backoff limit;
+        bool shutting_down;
+        uint32_t seed;
+};
+
+void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms);
+void wq_release(struct wq *q);
+
+/* Queue `key` (copied) unless it is queued already. */
+void wq_add(struct wq *q, const char *key);
+/* Queue `key` after `ms` milliseconds (an earlier pending time wins). */
+void wq_add_after(struct wq *q, const char *key, uint32_t ms);
+/* Queue `key` after its backoff (base * 2^failures, capped, jittered). Returns the delay. */
+uint32_t wq_retry(struct wq *q, const char *key);
+/* Reset `key`'s failure count (after a success). */
+void wq_forget(struct wq *q, const char *key);
+
+/*
+ * Block until a key is due and return it (caller frees it and must call wq_done with it).
+ * Returns NULL once the queue is shut down.
+ */
+char *wq_get(struct wq *q);
+void wq_done(struct wq *q, const char *key);
+
+/* Wake every waiting worker; wq_get returns NULL from now on. */
+void wq_shutdown(struct wq *q);
+
+/* Keys queued (not counting delayed or active ones). */
+size_t wq_len(struct wq *q);
+
+#endif
