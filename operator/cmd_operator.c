@@ -1,12 +1,388 @@
-#include "operator/cli.h"
+/*
+ * `specmesh operator`: the Kubernetes controller. Wiring only: flags, signals, the health
+ * and metrics port, leader election, the controller and its workers.
+ */
+#include "operator/operator.h"
 
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+
+#include "pkg/base/buf.h"
+#include "pkg/base/err.h"
+#include "pkg/base/log.h"
+#include "pkg/base/str.h"
+#include "pkg/kube/kube.h"
+#include "pkg/runtime/httpd.h"
+#include "pkg/runtime/leader.h"
 #include "pkg/base/banned.h"
+
+static const char usage[] =
+    "usage: specmesh operator [flags] [connection flags]\n\n"
+    "Run the Kubernetes controller: watch DataProduct resources and keep Kafka and the schema\n"
+    "registry in line with them, writing what happened to each resource's status.\n\n"
+    "  --kubeconfig FILE       kubeconfig to use (default: $KUBECONFIG, then the in-cluster\n"
+    "                          service account, then ~/.kube/config)\n"
+    "  --namespace NS          watch only this namespace (default: all)\n"
+    "  --workers N             reconciles run in parallel (default 2)\n"
+    "  --resync SECONDS        re-check every DataProduct this often for drift (default 300)\n"
+    "  --metrics-addr ADDR     /healthz, /readyz, /metrics on IPv4:PORT (default 0.0.0.0:8080;\n"
+    "                          \"0\" turns it off)\n"
+    "  --leader-elect          hold a Lease so only one replica acts\n"
+    "  --lease-namespace NS    the Lease's namespace (default $POD_NAMESPACE, else\n"
+    "                          specmesh-system)\n"
+    "  --lease-name NAME       default specmesh-operator\n"
+    "  --lease-duration S      default 15; --renew-deadline S default 10; --retry-period S\n"
+    "                          default 2\n"
+    "  --identity ID           this candidate's name (default: hostname_pid)\n"
+    "  --log-level LEVEL       debug, info (default), warn, error\n"
+    "  --log-format FORMAT     text (default) or json\n\n"
+    "SIGTERM or SIGINT stops it: in-flight reconciles finish, the Lease is released.\n"
+    "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost.\n\n";
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+        (void)sig;
+        stopping = 1;
+}
+
+struct opts {
+        const char *kubeconfig, *namespace, *metrics_addr, *lease_ns, *lease_name;
+        char identity[256];
+        int workers, resync_s, lease_s, renew_s, retry_s;
+        bool leader_elect;
+        enum log_level level;
+        enum log_format format;
+};
+
+enum {
+        O_KUBECONFIG = 0x200,
+        O_NAMESPACE,
+        O_WORKERS,
+        O_RESYNC,
+        O_METRICS,
+        O_ELECT,
+        O_LEASE_NS,
+        O_LEASE_NAME,
+        O_LEASE_S,
+        O_RENEW_S,
+        O_RETRY_S,
+        O_IDENTITY,
+        O_LOG_LEVEL,
+        O_LOG_FORMAT,
+};
+
+static int int_flag(const char *name, const char *v, int min, int max, int *out)
+{
+        long x;
+
+        if (str_to_long(v, min, max, &x) < 0) {
+                fprintf(stderr, "specmesh operator: --%s wants a number %d..%d, not '%s'\n", name,
+                        min, max, v);
+                return -1;
+        }
+        *out = (int)x;
+        return 0;
+}
+
+static int take_flag(struct opts *o, int opt, const char *v)
+{
+        switch (opt) {
+        case O_KUBECONFIG:
+                o->kubeconfig = v;
+                return 0;
+        case O_NAMESPACE:
+                o->namespace = v;
+                return 0;
+        case O_WORKERS:
+                return int_flag("workers", v, 1, 64, &o->workers);
+        case O_RESYNC:
+                return int_flag("resync", v, 0, 86400, &o->resync_s);
+        case O_METRICS:
+                o->metrics_addr = v;
+                return 0;
+        case O_ELECT:
+                o->leader_elect = true;
+                return 0;
+        case O_LEASE_NS:
+                o->lease_ns = v;
+                return 0;
+        case O_LEASE_NAME:
+                o->lease_name = v;
+                return 0;
+        case O_LEASE_S:
+                return int_flag("lease-duration", v, 2, 3600, &o->lease_s);
+        case O_RENEW_S:
+                return int_flag("renew-deadline", v, 1, 3600, &o->renew_s);
+        case O_RETRY_S:
+                return int_flag("retry-period", v, 1, 3600, &o->retry_s);
+        case O_IDENTITY:
+                snprintf(o->identity, sizeof(o->identity), "%s", v);
+                return 0;
+        case O_LOG_LEVEL:
+                if (log_level_parse(v, &o->level) == 0)
+                        return 0;
+                fprintf(stderr, "specmesh operator: unknown log level '%s'\n", v);
+                return -1;
+        case O_LOG_FORMAT:
+                if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
+                        o->format = v[0] == 'j' ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT;
+                        return 0;
+                }
+                fprintf(stderr, "specmesh operator: --log-format is text or json\n");
+                return -1;
+        default:
+                fprintf(stderr, "%s%s", usage, cli_conn_help);
+                return -1;
+        }
+}
+
+static void defaults(struct opts *o)
+{
+        char host[200] = "specmesh";
+        const char *pod_ns = getenv("POD_NAMESPACE");
+
+        memset(o, 0, sizeof(*o));
+        o->workers = 2;
+        o->resync_s = 300;
+        o->metrics_addr = "0.0.0.0:8080";
+        o->lease_ns = pod_ns && *pod_ns ? pod_ns : "specmesh-system";
+        o->lease_name = "specmesh-operator";
+        o->lease_s = 15;
+        o->renew_s = 10;
+        o->retry_s = 2;
+        o->level = LOG_INFO;
+        gethostname(host, sizeof(host) - 1);
+        snprintf(o->identity, sizeof(o->identity), "%s_%ld", host, (long)getpid());
+}
+
+/* Returns 1 to go on, 0 after --help, -1 on a bad flag. */
+static int parse(int argc, char **argv, struct opts *o, struct cli_conn *conn)
+{
+        static const struct option longs[] = {
+            {"kubeconfig", required_argument, NULL, O_KUBECONFIG},
+            {"namespace", required_argument, NULL, O_NAMESPACE},
+            {"workers", required_argument, NULL, O_WORKERS},
+            {"resync", required_argument, NULL, O_RESYNC},
+            {"metrics-addr", required_argument, NULL, O_METRICS},
+            {"leader-elect", no_argument, NULL, O_ELECT},
+            {"lease-namespace", required_argument, NULL, O_LEASE_NS},
+            {"lease-name", required_argument, NULL, O_LEASE_NAME},
+            {"lease-duration", required_argument, NULL, O_LEASE_S},
+            {"renew-deadline", required_argument, NULL, O_RENEW_S},
+            {"retry-period", required_argument, NULL, O_RETRY_S},
+            {"identity", required_argument, NULL, O_IDENTITY},
+            {"log-level", required_argument, NULL, O_LOG_LEVEL},
+            {"log-format", required_argument, NULL, O_LOG_FORMAT},
+            {"help", no_argument, NULL, 'h'},
+            CLI_CONN_OPTIONS,
+            {NULL, 0, NULL, 0},
+        };
+        int opt;
+
+        defaults(o);
+        cli_conn_from_env(conn);
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+                if (cli_conn_flag(conn, opt, optarg))
+                        continue;
+                if (opt == 'h') {
+                        printf("%s%s", usage, cli_conn_help);
+                        return 0;
+                }
+                if (take_flag(o, opt, optarg) < 0)
+                        return -1;
+        }
+        if (optind != argc) {
+                fprintf(stderr, "specmesh operator: unexpected argument '%s'\n", argv[optind]);
+                return -1;
+        }
+        return 1;
+}
+
+struct health {
+        struct operator* op;
+        struct leader *leader; /* NULL without leader election */
+        atomic_bool started;   /* the controller runs */
+};
+
+static int serve(void *arg, const char *path, struct buf *out)
+{
+        struct health *h = arg;
+        bool leading = !h->leader || atomic_load(&h->leader->leading);
+
+        if (strcmp(path, "/healthz") == 0) {
+                bool lost = h->leader && atomic_load(&h->leader->lost);
+                buf_puts(out, lost ? "leadership lost\n" : "ok\n");
+                return lost ? 503 : 200;
+        }
+        if (strcmp(path, "/readyz") == 0) {
+                /* a standby is ready (to take over); a leader once its cache is filled */
+                bool ready =
+                    !leading || (atomic_load(&h->started) && controller_synced(&h->op->ctl));
+                buf_puts(out, ready ? (leading ? "ok\n" : "ok (standby)\n") : "starting\n");
+                return ready ? 200 : 503;
+        }
+        if (strcmp(path, "/metrics") == 0) {
+                if (atomic_load(&h->started))
+                        atomic_store(&h->op->metrics.queue_depth,
+                                     controller_queue_len(&h->op->ctl));
+                atomic_store(&h->op->metrics.leader, leading && atomic_load(&h->started));
+                metrics_render(&h->op->metrics, out);
+                return 200;
+        }
+        buf_puts(out, "not found\n");
+        return 404;
+}
+
+static int make_workers(struct operator* op, int n, struct err *err)
+{
+        op->workers = calloc((size_t)n, sizeof(*op->workers));
+        if (!op->workers)
+                return err_nomem(err);
+        op->nworkers = n;
+        for (int i = 0; i < n; i++) {
+                op->workers[i].kube = kube_new(op->kube_cfg, err);
+                if (!op->workers[i].kube)
+                        return -1;
+        }
+        return 0;
+}
+
+static void free_workers(struct operator* op)
+{
+        for (int i = 0; op->workers && i < op->nworkers; i++) {
+                if (op->workers[i].engine_open)
+                        engine_close(&op->workers[i].engine);
+                kube_free(op->workers[i].kube);
+        }
+        free(op->workers);
+}
+
+/* Block until a signal or a lost lease. */
+static void wait_for_stop(struct leader *l)
+{
+        while (!stopping && !(l && atomic_load(&l->lost))) {
+                struct timespec ts = {0, 200 * 1000000L};
+                nanosleep(&ts, NULL);
+        }
+}
+
+static int start_controller(struct operator* op, const struct opts *o, char *path, size_t n,
+                            struct err *err)
+{
+        struct controller_config cfg = {0};
+
+        if (o->namespace)
+                snprintf(path, n, "/apis/%s/namespaces/%s/dataproducts", DP_GROUP_VERSION,
+                         o->namespace);
+        else
+                snprintf(path, n, "/apis/%s/dataproducts", DP_GROUP_VERSION);
+        cfg.path = path;
+        cfg.api_version = DP_GROUP_VERSION;
+        cfg.kind = "DataProduct";
+        cfg.workers = o->workers;
+        cfg.resync_s = (uint32_t)o->resync_s;
+        cfg.watch_timeout_s = 300;
+        cfg.retry_base_ms = 500;
+        cfg.retry_max_ms = 5 * 60 * 1000;
+        return controller_start(&op->ctl, &cfg, &dp_ops, op, op->kube_cfg, &op->metrics, err);
+}
+
+static int run(const struct opts *o, struct operator* op)
+{
+        struct kube_config kc;
+        struct leader l = {0};
+        struct health h = {op, NULL, false};
+        struct httpd web = {.fd = -1};
+        struct err err;
+        char path[512];
+        int rc = EXIT_ERROR;
+
+        err_clear(&err);
+        if (kube_config_load(&kc, o->kubeconfig, &err) < 0) {
+                fprintf(stderr, "specmesh operator: %s\n", err.msg);
+                return EXIT_ERROR;
+        }
+        op->kube_cfg = &kc;
+        log_info(NULL, "specmesh operator %s: API server %s (%s), %d workers, resync %ds",
+                 SPECMESH_VERSION, kc.server, kc.source, o->workers, o->resync_s);
+        if (o->leader_elect) {
+                l = (struct leader){.ns = o->lease_ns,
+                                    .name = o->lease_name,
+                                    .id = o->identity,
+                                    .duration_s = o->lease_s,
+                                    .renew_deadline_s = o->renew_s,
+                                    .retry_s = o->retry_s,
+                                    .stop = &stopping};
+                if (leader_init(&l, &kc, &err) < 0)
+                        goto out;
+                h.leader = &l;
+        }
+        if (strcmp(o->metrics_addr, "0") != 0 &&
+            httpd_start(&web, o->metrics_addr, serve, &h, &err) < 0)
+                goto out;
+        if (make_workers(op, o->workers, &err) < 0)
+                goto out;
+        if (o->leader_elect && leader_acquire(&l) < 0) {
+                rc = EXIT_OK; /* stopped while standing by */
+                goto out;
+        }
+        if (o->leader_elect)
+                leader_start_renewing(&l);
+        if (start_controller(op, o, path, sizeof(path), &err) < 0)
+                goto out;
+        atomic_store(&h.started, true);
+        wait_for_stop(h.leader);
+        log_info(NULL, "stopping: finishing in-flight reconciles");
+        controller_stop(&op->ctl);
+        atomic_store(&h.started, false);
+        rc = h.leader && atomic_load(&l.lost) ? EXIT_ERROR : EXIT_OK;
+out:
+        if (err.msg[0])
+                fprintf(stderr, "specmesh operator: %s\n", err.msg);
+        if (h.leader) {
+                stopping = 1;
+                leader_release(&l);
+        }
+        httpd_stop(&web);
+        free_workers(op);
+        kube_config_release(&kc);
+        log_info(NULL, "stopped");
+        return rc;
+}
 
 int cmd_operator(int argc, char **argv)
 {
-        (void)argc;
-        (void)argv;
-        fprintf(stderr, "specmesh operator: the controller is not implemented yet; "
-                        "use specmesh apply (the CLI) meanwhile\n");
-        return EXIT_ERROR;
+        struct opts o;
+        struct operator op;
+        struct sigaction sa;
+        int rc;
+
+        memset(&op, 0, sizeof(op));
+        rc = parse(argc, argv, &o, &op.conn);
+        if (rc <= 0)
+                return rc == 0 ? EXIT_OK : EXIT_ERROR;
+        log_setup(o.level, o.format);
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        curl_global_init(CURL_GLOBAL_DEFAULT); /* once, before any thread makes a handle */
+        if (!op.conn.kafka_config && !op.conn.bootstrap) {
+                fprintf(stderr, "specmesh operator: no Kafka connection: pass --kafka-config "
+                                "FILE or set SPECMESH_KAFKA_CONFIG\n");
+                return EXIT_ERROR;
+        }
+        rc = run(&o, &op);
+        curl_global_cleanup();
+        return rc;
 }

@@ -16,7 +16,7 @@ static const struct cli_command commands[] = {
     {"export", "write the live state of a domain as an AsyncAPI document", cmd_export},
     {"manifest", "wrap an AsyncAPI document and its schemas in a DataProduct manifest",
      cmd_manifest},
-    {"operator", "run the Kubernetes controller (not implemented yet)", cmd_operator},
+    {"operator", "run the Kubernetes controller", cmd_operator},
     {NULL, NULL, NULL},
 };
 

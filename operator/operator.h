@@ -1,0 +1,44 @@
+/*
+ * What `specmesh operator` shares between its threads: the connection settings, the
+ * controller with its cache, the metrics, and one engine plus one API client per worker.
+ * cmd_operator.c wires it up; reconcile.c is the DataProduct reconcile the workers run.
+ */
+#ifndef OPERATOR_OPERATOR_H
+#define OPERATOR_OPERATOR_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "operator/cli.h"
+#include "operator/engine.h"
+#include "pkg/runtime/controller.h"
+#include "pkg/runtime/metrics.h"
+
+#define DP_GROUP_VERSION "specmesh.io/v1alpha1"
+#define DP_FINALIZER     "specmesh.io/finalizer"
+#define DP_COMPONENT     "specmesh-operator"
+
+struct op_worker {
+        struct engine engine;
+        bool engine_open;
+        struct kube *kube;
+};
+
+struct operator
+{
+        struct cli_conn conn;
+        const struct kube_config *kube_cfg;
+        struct controller ctl;
+        struct metrics metrics;
+        struct op_worker *workers;
+        int nworkers;
+        atomic_ulong rid; /* reconcile ids for the logs */
+};
+
+extern const struct controller_ops dp_ops;
+
+/* The domain a DataProduct object claims ("a.b.c" from spec.asyncapi.id "urn:a:b:c"), or
+ * "" when it claims none. Writes at most `n` bytes. */
+void dp_domain(json_object *obj, char *out, size_t n);
+
+#endif

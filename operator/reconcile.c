@@ -1,0 +1,481 @@
+/*
+ * The DataProduct reconcile (DESIGN §2, §4): read the latest object, then finalizer, spec,
+ * domain ownership, observe -> plan -> apply through the engine, status. Level-based: every
+ * decision is taken from the object and the observed world, never from the watch event.
+ */
+#include "operator/operator.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pkg/asyncapi/asyncapi.h"
+#include "pkg/base/buf.h"
+#include "pkg/base/err.h"
+#include "pkg/base/log.h"
+#include "pkg/base/str.h"
+#include "pkg/kube/kube.h"
+#include "pkg/model/model.h"
+#include "pkg/plan/plan.h"
+#include "pkg/plan/status.h"
+#include "pkg/base/banned.h"
+
+#define MESSAGE_MAX 4096
+
+struct rec {
+        struct operator* op;
+        struct op_worker *w;
+        json_object *obj;
+        const char *key;
+        struct log_ctx log;
+        char rid[24];
+        char path[512]; /* the object's API path */
+};
+
+static json_object *field(json_object *o, const char *a, const char *b)
+{
+        json_object *x = NULL, *y = NULL;
+
+        if (!json_object_object_get_ex(o, a, &x))
+                return NULL;
+        if (!b)
+                return x;
+        return json_object_object_get_ex(x, b, &y) ? y : NULL;
+}
+
+void dp_domain(json_object *obj, char *out, size_t n)
+{
+        json_object *spec = field(obj, "spec", "asyncapi"), *id = NULL;
+        const char *s;
+
+        out[0] = 0;
+        if (!spec || !json_object_object_get_ex(spec, "id", &id))
+                return;
+        s = json_object_get_string(id);
+        if (!s || strncmp(s, "urn:", 4) != 0)
+                return;
+        snprintf(out, n, "%s", s + 4);
+        str_replace_char(out, ':', '.');
+}
+
+static bool has_finalizer(json_object *obj)
+{
+        json_object *f = field(obj, "metadata", "finalizers");
+
+        for (size_t i = 0; f && i < json_object_array_length(f); i++)
+                if (strcmp(json_object_get_string(json_object_array_get_idx(f, i)), DP_FINALIZER) ==
+                    0)
+                        return true;
+        return false;
+}
+
+/* Add or remove our finalizer, at the resourceVersion we read (409 when it moved). */
+static int set_finalizer(struct rec *r, bool want, struct err *err)
+{
+        json_object *patch = json_object_new_object(), *meta = json_object_new_object();
+        json_object *list = json_object_new_array(), *f = field(r->obj, "metadata", "finalizers");
+        int rc;
+
+        for (size_t i = 0; f && i < json_object_array_length(f); i++) {
+                json_object *x = json_object_array_get_idx(f, i);
+                if (strcmp(json_object_get_string(x), DP_FINALIZER) != 0)
+                        json_object_array_add(list, json_object_get(x));
+        }
+        if (want)
+                json_object_array_add(list, json_object_new_string(DP_FINALIZER));
+        json_object_object_add(meta, "finalizers", list);
+        json_object_object_add(meta, "resourceVersion",
+                               json_object_new_string(kube_meta_str(r->obj, "resourceVersion")));
+        json_object_object_add(patch, "metadata", meta);
+        rc = kube_request(r->w->kube, "PATCH", r->path, "application/merge-patch+json",
+                          json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN), NULL, err);
+        json_object_put(patch);
+        return rc < 0 ? -1 : 0;
+}
+
+/*
+ * Write `status` unless it equals the current one (a resync that changed nothing writes
+ * nothing). Keys the old status had and the new one lacks are removed (merge-patch null).
+ * Returns 1 when written, 0 when unchanged, -1 on failure.
+ */
+static int patch_status(struct rec *r, json_object *status, struct err *err)
+{
+        json_object *old = field(r->obj, "status", NULL), *patch, *body;
+        char path[600];
+        int rc;
+
+        if (old && json_object_equal(old, status))
+                return 0;
+        body = json_object_new_object();
+        patch = json_object_get(status);
+        json_object_object_foreach(old ? old : body, k, v)
+        {
+                (void)v;
+                if (!json_object_object_get_ex(status, k, NULL))
+                        json_object_object_add(patch, k, NULL);
+        }
+        json_object_object_add(body, "status", patch);
+        snprintf(path, sizeof(path), "%s/status", r->path);
+        rc = kube_request(r->w->kube, "PATCH", path, "application/merge-patch+json",
+                          json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), NULL, err);
+        json_object_put(body);
+        return rc < 0 ? -1 : 1;
+}
+
+static void event(struct rec *r, const char *type, const char *reason, const char *msg)
+{
+        struct err err;
+
+        err_clear(&err);
+        if (kube_event(r->w->kube, r->obj, type, reason, msg, DP_COMPONENT, &err) < 0)
+                log_warn(&r->log, "event %s not recorded: %s", reason, err.msg);
+}
+
+/* The spec as a DataProduct manifest: only what the reader needs, not status or managedFields. */
+static struct product *load_spec(struct rec *r, char *msg, size_t n)
+{
+        json_object *m = json_object_new_object(), *meta = json_object_new_object();
+        struct asyncapi_opts opts = {0};
+        struct diags d;
+        struct product *p;
+        const char *text;
+        struct buf b;
+
+        json_object_object_add(m, "apiVersion", json_object_new_string(DP_GROUP_VERSION));
+        json_object_object_add(m, "kind", json_object_new_string("DataProduct"));
+        json_object_object_add(meta, "name", json_object_new_string(kube_name(r->obj)));
+        json_object_object_add(m, "metadata", meta);
+        json_object_object_add(m, "spec", json_object_get(field(r->obj, "spec", NULL)));
+        text = json_object_to_json_string_ext(m, JSON_C_TO_STRING_PRETTY);
+        diags_init(&d);
+        p = asyncapi_load_buffer(r->key, text, strlen(text), NULL, &opts, &d);
+        buf_init(&b, n - 1);
+        for (size_t i = 0; i < d.items.len; i++) {
+                const struct diag *x = d.items.items[i];
+                buf_printf(&b, "%s%s%s%s", i ? "; " : "", x->msg, x->path ? ", at " : "",
+                           x->path ? x->path : "");
+        }
+        snprintf(msg, n, "%s", b.data ? b.data : "the spec is not valid");
+        if (p && d.items.len) {
+                product_free(p);
+                p = NULL;
+        }
+        buf_release(&b);
+        diags_release(&d);
+        json_object_put(m);
+        return p;
+}
+
+struct owner_scan {
+        const char *self, *domain, *created;
+        char owner[512];
+};
+
+static void scan_owner(void *arg, const char *key, json_object *o)
+{
+        struct owner_scan *s = arg;
+        char d[300];
+        const char *created = kube_meta_str(o, "creationTimestamp");
+        int cmp;
+
+        if (strcmp(key, s->self) == 0)
+                return;
+        dp_domain(o, d, sizeof(d));
+        if (strcmp(d, s->domain) != 0)
+                return;
+        cmp = strcmp(created, s->created); /* RFC 3339 UTC compares as text */
+        if (cmp < 0 || (cmp == 0 && strcmp(key, s->self) < 0))
+                if (!s->owner[0] || strcmp(key, s->owner) < 0)
+                        snprintf(s->owner, sizeof(s->owner), "%s", key);
+}
+
+/* The key of an older DataProduct claiming `domain`, or "" when this one owns it. */
+static void find_owner(struct rec *r, const char *domain, char *out, size_t n)
+{
+        struct owner_scan s = {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), ""};
+
+        controller_each(&r->op->ctl, scan_owner, &s);
+        snprintf(out, n, "%s", s.owner);
+}
+
+static int ensure_engine(struct rec *r, struct err *err)
+{
+        if (r->w->engine_open)
+                return 0;
+        if (engine_open(&r->w->engine, &r->op->conn, err) < 0)
+                return -1;
+        r->w->engine_open = true;
+        return 0;
+}
+
+/* Record an outcome on the status. */
+static void write_status(struct rec *r, const struct status_input *in)
+{
+        json_object *st = status_build(in, field(r->obj, "status", NULL));
+        struct err err;
+
+        err_clear(&err);
+        if (st && patch_status(r, st, &err) < 0)
+                log_warn(&r->log, "status not written: %s", err.msg);
+        json_object_put(st);
+}
+
+static struct status_input base_input(struct rec *r, enum status_outcome o, const char *now)
+{
+        struct status_input in = {0};
+
+        in.outcome = o;
+        in.generation = kube_generation(r->obj);
+        in.now = now;
+        return in;
+}
+
+static size_t ops_done(const struct plan *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->ops.len; i++)
+                n += ((const struct plan_op *)p->ops.items[i])->state == OP_DONE;
+        return n;
+}
+
+/* The engine's part: observe, plan, apply (unless suspended), then the status. */
+static enum reconcile_result converge(struct rec *r, struct product *want)
+{
+        struct plan p;
+        struct product *have = NULL;
+        struct err err;
+        char now[32], msg[MESSAGE_MAX];
+        unsigned flags = 0;
+        int rc;
+        struct status_input in;
+
+        plan_init(&p);
+        err_clear(&err);
+        kube_now(now);
+        if (want->suspend)
+                flags = ENGINE_DRY_RUN | ENGINE_PLAN_ONLY;
+        else if (want->deletion == DELETION_DELETE)
+                flags = ENGINE_PRUNE;
+        rc = ensure_engine(r, &err);
+        if (rc == 0)
+                rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
+        in = base_input(r,
+                        want->suspend ? STATUS_SUSPENDED
+                        : rc < 0      ? STATUS_FAILED
+                                      : STATUS_SYNCED,
+                        now);
+        in.domain = want->domain;
+        in.want = want;
+        in.have = have;
+        in.plan = &p;
+        in.message = err.msg;
+        write_status(r, &in);
+        atomic_fetch_add(&r->op->metrics.changes, want->suspend ? 0 : ops_done(&p));
+        if (!want->suspend && ops_done(&p)) {
+                snprintf(msg, sizeof(msg), "applied %zu of %zu changes", ops_done(&p),
+                         plan_change_count(&p));
+                event(r, "Normal", "Applied", msg);
+                log_info(&r->log, "%s", msg);
+        }
+        if (rc < 0) {
+                log_error(&r->log, "reconcile failed: %s", err.msg);
+                event(r, "Warning", "ReconcileFailed", err.msg);
+                if (err.kind == ERR_TRANSIENT || err.kind == ERR_AUTH) {
+                        engine_close(&r->w->engine); /* reconnect on the next attempt */
+                        r->w->engine_open = false;
+                }
+        }
+        product_free(have);
+        plan_release(&p);
+        return rc < 0 ? RECONCILE_RETRY : RECONCILE_DONE;
+}
+
+/* A product with `domain`'s identity and nothing declared: what a deleted DataProduct wants. */
+static struct product *empty_product(const struct product *from, const char *domain)
+{
+        struct product *p = product_new();
+
+        if (!p)
+                return NULL;
+        p->domain = str_dup(from ? from->domain : domain);
+        p->principal = from ? str_dup(from->principal) : str_printf("User:%s", domain);
+        p->deletion = from ? from->deletion : DELETION_RETAIN;
+        if (!p->domain || !p->principal) {
+                product_free(p);
+                return NULL;
+        }
+        return p;
+}
+
+/*
+ * Deletion: clean up what the product owns (ACLs and quota always; topics and subjects only
+ * under deletionPolicy Delete), then let the object go.
+ */
+static enum reconcile_result finalize(struct rec *r)
+{
+        char msg[MESSAGE_MAX], domain[300], owner[512] = "";
+        struct product *spec = load_spec(r, msg, sizeof(msg)), *gone = NULL;
+        json_object *st_domain = field(r->obj, "status", "domain");
+        enum reconcile_result res = RECONCILE_RETRY;
+        struct err err;
+        struct plan p;
+        char now[32];
+
+        plan_init(&p);
+        err_clear(&err);
+        snprintf(domain, sizeof(domain), "%s",
+                 spec        ? spec->domain
+                 : st_domain ? json_object_get_string(st_domain)
+                             : "");
+        if (domain[0])
+                find_owner(r, domain, owner, sizeof(owner));
+        /* nothing to clean: never owned a domain, another product owns it, or suspended */
+        if (!domain[0] || owner[0] || (spec && spec->suspend))
+                goto release;
+        gone = empty_product(spec, domain);
+        if (!gone || ensure_engine(r, &err) < 0 ||
+            engine_reconcile(&r->w->engine, gone,
+                             gone->deletion == DELETION_DELETE ? ENGINE_PRUNE : 0, &p, NULL,
+                             &err) < 0) {
+                struct status_input in;
+                kube_now(now);
+                in = base_input(r, STATUS_DELETING, now);
+                in.domain = domain;
+                in.message = err.msg[0] ? err.msg : "out of memory";
+                write_status(r, &in);
+                log_error(&r->log, "clean-up failed: %s", in.message);
+                goto out;
+        }
+        snprintf(msg, sizeof(msg), "deleted: %zu changes (deletionPolicy %s)", ops_done(&p),
+                 gone->deletion == DELETION_DELETE ? "Delete: topics and subjects deleted"
+                                                   : "Retain: topics and subjects kept");
+        event(r, "Normal", "Deleted", msg);
+        log_info(&r->log, "%s", msg);
+release:
+        if (set_finalizer(r, false, &err) < 0) {
+                log_warn(&r->log, "finalizer not removed: %s", err.msg);
+                goto out;
+        }
+        res = RECONCILE_DONE;
+out:
+        plan_release(&p);
+        product_free(gone);
+        product_free(spec);
+        return res;
+}
+
+static enum reconcile_result run(struct rec *r)
+{
+        char msg[MESSAGE_MAX], owner[512], now[32];
+        struct product *want;
+        struct status_input in;
+        struct err err;
+        enum reconcile_result res;
+
+        err_clear(&err);
+        if (kube_meta_str(r->obj, "deletionTimestamp")[0])
+                return has_finalizer(r->obj) ? finalize(r) : RECONCILE_DONE;
+        if (!has_finalizer(r->obj)) {
+                /* before any write: a deletion must never be missed */
+                if (set_finalizer(r, true, &err) < 0) {
+                        log_warn(&r->log, "finalizer not added: %s", err.msg);
+                        return RECONCILE_RETRY;
+                }
+        }
+        kube_now(now);
+        want = load_spec(r, msg, sizeof(msg));
+        if (!want) {
+                in = base_input(r, STATUS_INVALID, now);
+                in.message = msg;
+                write_status(r, &in);
+                log_warn(&r->log, "invalid spec: %s", msg);
+                return RECONCILE_DONE; /* nothing heals until the spec changes */
+        }
+        find_owner(r, want->domain, owner, sizeof(owner));
+        if (owner[0]) {
+                snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s", want->domain,
+                         owner);
+                in = base_input(r, STATUS_CONFLICT, now);
+                in.domain = want->domain;
+                in.message = msg;
+                write_status(r, &in);
+                log_warn(&r->log, "%s", msg);
+                product_free(want);
+                return RECONCILE_DONE;
+        }
+        res = converge(r, want);
+        product_free(want);
+        return res;
+}
+
+static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key, json_object *obj,
+                                          uint32_t *requeue_ms)
+{
+        struct operator* op = arg;
+        struct rec r = {.op = op, .w = &op->workers[worker], .obj = obj, .key = key};
+        unsigned long before;
+        enum reconcile_result res;
+
+        (void)requeue_ms;
+        if (!obj)
+                return RECONCILE_DONE; /* gone: the finalizer made sure it was cleaned up */
+        snprintf(r.rid, sizeof(r.rid), "%lu", atomic_fetch_add(&op->rid, 1) + 1);
+        r.log = (struct log_ctx){kube_ns(obj), kube_name(obj), r.rid,
+                                 kube_meta_str(obj, "resourceVersion")};
+        snprintf(r.path, sizeof(r.path), "/apis/%s/namespaces/%s/dataproducts/%s", DP_GROUP_VERSION,
+                 kube_ns(obj), kube_name(obj));
+        before = kube_requests(r.w->kube);
+        res = run(&r);
+        atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
+        log_debug(&r.log, "reconciled (%s)", res == RECONCILE_DONE ? "done" : "retry");
+        return res;
+}
+
+static bool dp_relevant(void *arg, json_object *old, json_object *cur)
+{
+        json_object *a = field(old, "metadata", "annotations");
+        json_object *b = field(cur, "metadata", "annotations");
+
+        (void)arg;
+        if (kube_generation(old) != kube_generation(cur))
+                return true;
+        if (kube_meta_str(cur, "deletionTimestamp")[0])
+                return true;
+        /* `kubectl annotate` (or Flux's requestedAt) asks for a reconcile now */
+        return !(a == b || (a && b && json_object_equal(a, b)));
+}
+
+struct same_domain {
+        const char *domain;
+        struct vec keys;
+};
+
+static void collect_same(void *arg, const char *key, json_object *o)
+{
+        struct same_domain *s = arg;
+        char d[300];
+        char *k;
+
+        dp_domain(o, d, sizeof(d));
+        if (strcmp(d, s->domain) == 0 && (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
+                free(k);
+}
+
+/* A product that owned a domain is gone: the next claimant may take it over. */
+static void dp_deleted(void *arg, json_object *old)
+{
+        struct operator* op = arg;
+        char d[300];
+        struct same_domain s = {d, VEC_INIT};
+
+        dp_domain(old, d, sizeof(d));
+        if (!d[0])
+                return;
+        controller_each(&op->ctl, collect_same, &s);
+        for (size_t i = 0; i < s.keys.len; i++)
+                controller_enqueue(&op->ctl, s.keys.items[i]);
+        vec_release(&s.keys, free);
+}
+
+const struct controller_ops dp_ops = {dp_reconcile, dp_relevant, dp_deleted};
