@@ -208,16 +208,20 @@ static int ensure_engine(struct rec *r, struct err *err)
         return 0;
 }
 
-/* Record an outcome on the status. */
-static void write_status(struct rec *r, const struct status_input *in)
+/* Record an outcome on the status. Returns 1 when the status changed (and was written). */
+static int write_status(struct rec *r, const struct status_input *in)
 {
         json_object *st = status_build(in, field(r->obj, "status", NULL));
         struct err err;
+        int rc = 0;
 
         err_clear(&err);
-        if (st && patch_status(r, st, &err) < 0)
+        if (st)
+                rc = patch_status(r, st, &err);
+        if (rc < 0)
                 log_warn(&r->log, "status not written: %s", err.msg);
         json_object_put(st);
+        return rc > 0;
 }
 
 static struct status_input base_input(struct rec *r, enum status_outcome o, const char *now)
@@ -388,8 +392,8 @@ static enum reconcile_result run(struct rec *r)
         if (!want) {
                 in = base_input(r, STATUS_INVALID, now);
                 in.message = msg;
-                write_status(r, &in);
-                log_warn(&r->log, "invalid spec: %s", msg);
+                if (write_status(r, &in)) /* said once, not at every resync */
+                        log_warn(&r->log, "invalid spec: %s", msg);
                 return RECONCILE_DONE; /* nothing heals until the spec changes */
         }
         find_owner(r, want->domain, owner, sizeof(owner));
@@ -399,8 +403,8 @@ static enum reconcile_result run(struct rec *r)
                 in = base_input(r, STATUS_CONFLICT, now);
                 in.domain = want->domain;
                 in.message = msg;
-                write_status(r, &in);
-                log_warn(&r->log, "%s", msg);
+                if (write_status(r, &in))
+                        log_warn(&r->log, "%s", msg);
                 product_free(want);
                 return RECONCILE_DONE;
         }
