@@ -8,6 +8,7 @@
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/kafka/internal.h"
+#include "pkg/kafka/kconn.h"
 #include "pkg/kafka/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -160,6 +161,11 @@ void kafka_close(struct kafka *k)
 
 struct kconn *kafka_own_conn(struct kafka *k, struct err *err)
 {
+        if (k->quota_conn && k->quota_conn->broken) {
+                /* an earlier I/O failure left the stream out of step: start afresh */
+                kconn_close(k->quota_conn);
+                k->quota_conn = NULL;
+        }
         if (!k->quota_conn)
                 k->quota_conn = kconn_open(&k->props, 10000, err);
         return k->quota_conn;

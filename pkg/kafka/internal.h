@@ -35,7 +35,10 @@ rd_kafka_AdminOptions_t *kafka_options(struct kafka *k, rd_kafka_admin_op_t api,
 rd_kafka_event_t *kafka_wait(struct kafka *k, rd_kafka_event_type_t type, const char *what,
                              struct err *err);
 
-/* Our own protocol client's connection, opened on first use; NULL with `err` set. */
+/*
+ * Our own protocol client's connection, opened on first use and opened again when an I/O
+ * failure broke the previous one; NULL with `err` set.
+ */
 struct kconn *kafka_own_conn(struct kafka *k, struct err *err);
 
 /* Map a librdkafka error to our kinds: auth, transient or terminal. */

@@ -54,11 +54,22 @@ static char *saslname(const char *user)
         return b.failed ? (buf_release(&b), NULL) : buf_detach(&b, NULL);
 }
 
+int scram_set_nonce(struct scram *s, const char *nonce)
+{
+        char *bare = str_printf("n=%s,r=%s", s->user, nonce);
+
+        if (!bare)
+                return -1;
+        free(s->client_first_bare);
+        s->client_first_bare = bare;
+        return 0;
+}
+
 int scram_init(struct scram *s, const char *mechanism, const char *user, const char *password,
-               const char *nonce, struct err *err)
+               struct err *err)
 {
         unsigned char raw[18];
-        char *drawn = NULL;
+        char *nonce;
 
         memset(s, 0, sizeof(*s));
         if (strcmp(mechanism, "SCRAM-SHA-256") == 0)
@@ -68,20 +79,17 @@ int scram_init(struct scram *s, const char *mechanism, const char *user, const c
         else
                 return err_set(err, ERR_INVALID, "unknown SCRAM mechanism '%s'", mechanism);
         s->hlen = (size_t)EVP_MD_size(s->md);
-        if (!nonce) {
-                if (RAND_bytes(raw, sizeof(raw)) != 1)
-                        return err_set(err, ERR_INTERNAL, "no randomness for the SCRAM nonce");
-                nonce = drawn = b64(raw, sizeof(raw));
-        }
+        if (RAND_bytes(raw, sizeof(raw)) != 1)
+                return err_set(err, ERR_INTERNAL, "no randomness for the SCRAM nonce");
+        nonce = b64(raw, sizeof(raw));
         s->user = saslname(user);
         s->password = str_dup(password);
-        s->client_first_bare =
-            nonce ? str_printf("n=%s,r=%s", s->user ? s->user : "", nonce) : NULL;
-        free(drawn);
-        if (!s->user || !s->password || !s->client_first_bare) {
+        if (!nonce || !s->user || !s->password || scram_set_nonce(s, nonce) < 0) {
+                free(nonce);
                 scram_release(s);
                 return err_nomem(err);
         }
+        free(nonce);
         return 0;
 }
 
@@ -110,12 +118,13 @@ static char *attr(const char *msg, char k)
         return NULL;
 }
 
-static void hmac(const struct scram *s, const unsigned char *key, size_t klen, const void *data,
-                 size_t n, unsigned char *out)
+/* HMAC with the exchange's hash, keyed with a hash-sized key. */
+static void hmac(const struct scram *s, const unsigned char *key, const void *data, size_t n,
+                 unsigned char *out)
 {
         unsigned int len = 0;
 
-        HMAC(s->md, key, (int)klen, data, n, out, &len);
+        HMAC(s->md, key, (int)s->hlen, data, n, out, &len);
 }
 
 /* ClientProof and ServerSignature from the salted password (RFC 5802 §3). */
@@ -125,13 +134,13 @@ static char *prove(struct scram *s, const unsigned char *salted, const char *fin
         unsigned int len = 0;
         char *p64, *out;
 
-        hmac(s, salted, s->hlen, "Client Key", 10, ckey);
+        hmac(s, salted, "Client Key", 10, ckey);
         EVP_Digest(ckey, s->hlen, stored, &len, s->md, NULL);
-        hmac(s, stored, s->hlen, s->auth_message, strlen(s->auth_message), csig);
+        hmac(s, stored, s->auth_message, strlen(s->auth_message), csig);
         for (size_t i = 0; i < s->hlen; i++)
                 proof[i] = ckey[i] ^ csig[i];
-        hmac(s, salted, s->hlen, "Server Key", 10, skey);
-        hmac(s, skey, s->hlen, s->auth_message, strlen(s->auth_message), s->server_signature);
+        hmac(s, salted, "Server Key", 10, skey);
+        hmac(s, skey, s->auth_message, strlen(s->auth_message), s->server_signature);
         p64 = b64(proof, s->hlen);
         out = p64 ? str_printf("%s,p=%s", final_no_proof, p64) : NULL;
         free(p64);

@@ -1,7 +1,7 @@
 /*
  * The client side of SASL SCRAM-SHA-256 / SCRAM-SHA-512 (RFC 5802, RFC 7677), as a pure state
  * machine over strings: client-first, then client-final from the server-first message, then the
- * check of the server's signature. The nonce can be given, so tests replay the RFC's vectors.
+ * check of the server's signature. The nonce can be replaced, so tests replay the RFC's vectors.
  * Crypto from OpenSSL (PBKDF2, HMAC, SHA-2).
  */
 #ifndef PKG_KAFKA_SCRAM_H
@@ -22,11 +22,15 @@ struct scram {
 };
 
 /*
- * Start an exchange for `mechanism` ("SCRAM-SHA-256" or "SCRAM-SHA-512"). `nonce` NULL draws
- * a random one. Returns 0, or -1 with `err` set for an unknown mechanism or no memory.
+ * Start an exchange for `mechanism` ("SCRAM-SHA-256" or "SCRAM-SHA-512") with a random nonce.
+ * Returns 0, or -1 with `err` set for an unknown mechanism, no randomness or no memory.
  */
 int scram_init(struct scram *s, const char *mechanism, const char *user, const char *password,
-               const char *nonce, struct err *err);
+               struct err *err);
+
+/* Use `nonce` instead of the random one (tests replay the RFC's vectors). -1: no memory. */
+int scram_set_nonce(struct scram *s, const char *nonce);
+
 void scram_release(struct scram *s);
 
 /* "n,,n=<user>,r=<nonce>". Caller frees. */
