@@ -1,0 +1,90 @@
+# The benchmark harness API (sourced by e2e/bench/run; see e2e/bench/README.md).
+#
+# A benchmark is one file e2e/bench/bNN_*.sh that calls, at top level,
+#       bench_define ID "TITLE" FUNC [stack]
+# and defines FUNC (and optionally FUNC_setup, called once before the repeats). `run` calls
+# FUNC once per repeat with the repeat number (1..R) as $1, inside $BENCH_WORK (a scratch
+# directory of its own that lives for the whole run). `stack` means it needs the local stack;
+# without it the benchmark is reported as skipped. FUNC returning non-zero (or calling
+# bench_fail) stops that benchmark's repeats and is reported as an error; the others go on.
+#
+# Inside FUNC:
+#       bench_record NAME VALUE UNIT      one sample (e.g. "floor N=50" 3.21 s); the same NAME
+#                                         in every repeat gives the median and spread
+#       bench_ratio NAME OURS FLOOR       records OURS/FLOOR as NAME, unit "x floor"; call it
+#                                         with the two numbers of the SAME repeat
+#       bench_time CMD...                 runs CMD (output appended to $BENCH_LOG); sets
+#                                         BENCH_T (wall seconds); returns CMD's status
+#       bench_measure CMD...              the same, plus BENCH_RSS_MB (peak RSS of CMD)
+#       bench_note "TEXT"                 a line under the table (printed once per text)
+#       bench_fail "WHY"                  give up on this benchmark (returns 1)
+#       bench_quick                       true under --quick
+#       bench_log MESSAGE                 progress on stderr
+# Everything a benchmark creates on the stack must lie under the `bench.` prefix; clean up
+# before timing (`$BENCH_FLOOR clean bench.xx.`), never inside the timed part.
+# shellcheck shell=bash
+
+BENCH_DEFS=()
+
+bench_define() { # ID TITLE FUNC [stack]
+        BENCH_DEFS+=("$1|$2|$3|${4:-}")
+}
+
+bench_log() { printf '[%s %s] %s\n' "$(date +%H:%M:%S)" "${BENCH_ID:-bench}" "$*" >&2; }
+
+bench_record() { # NAME VALUE UNIT
+        [[ "$2" =~ ^-?[0-9]+([.][0-9]+)?([eE][-+]?[0-9]+)?$ ]] ||
+                bench_fail "bench_record $1: '$2' is not a number" || return 1
+        printf '%s\t%s\t%s\t%s\t%s\n' "$BENCH_ID" "$BENCH_REPEAT" "$1" "$2" "$3" >>"$BENCH_SAMPLES"
+        bench_log "$1 = $2 $3"
+}
+
+bench_ratio() { # NAME OURS FLOOR
+        bench_record "$1" "$(python3 -c 'import sys; print("%.3f" % (float(sys.argv[1]) / float(sys.argv[2])))' "$2" "$3")" "x floor"
+}
+
+bench_note() {
+        printf '%s\t%s\n' "$BENCH_ID" "$*" >>"$BENCH_NOTES"
+}
+
+bench_fail() {
+        printf '%s\t%s\n' "$BENCH_ID" "$*" >>"$BENCH_ERRORS"
+        bench_log "error: $*"
+        return 1
+}
+
+bench_quick() { [ "$BENCH_QUICK" = 1 ]; }
+
+bench_secs_since() { # EPOCHREALTIME-VALUE: seconds elapsed since then
+        python3 -c 'import sys; print("%.4f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$EPOCHREALTIME"
+}
+
+bench_time() { # CMD...
+        local t0=$EPOCHREALTIME rc=0
+        "$@" >>"$BENCH_LOG" 2>&1 || rc=$?
+        BENCH_T=$(bench_secs_since "$t0")
+        return $rc
+}
+
+bench_measure() { # CMD...
+        local t0 rc=0 f=$BENCH_WORK/.rss
+        t0=$EPOCHREALTIME
+        /usr/bin/time -o "$f" -f '%M' "$@" >>"$BENCH_LOG" 2>&1 || rc=$?
+        BENCH_T=$(bench_secs_since "$t0")
+        BENCH_RSS_MB=$(python3 -c 'import sys; print("%.1f" % (int(open(sys.argv[1]).read().split()[-1]) / 1024))' "$f")
+        return $rc
+}
+
+# `time` (GNU time, for peak RSS) is not in every base image.
+bench_need_time() {
+        [ -x /usr/bin/time ] && return 0
+        bench_log "installing GNU time (apt)"
+        local sudo=
+        [ "$(id -u)" = 0 ] || sudo=sudo
+        $sudo apt-get install -y -qq time >/dev/null 2>&1 && return 0
+        $sudo apt-get update -qq >/dev/null && $sudo apt-get install -y -qq time >/dev/null
+}
+
+bench_stack_up() {
+        ss -ltn 2>/dev/null | grep -q ':19092 ' && ss -ltn 2>/dev/null | grep -q ':18081 '
+}
