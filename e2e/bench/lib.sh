@@ -88,3 +88,47 @@ bench_need_time() {
 bench_stack_up() {
         ss -ltn 2>/dev/null | grep -q ':19092 ' && ss -ltn 2>/dev/null | grep -q ':18081 '
 }
+
+# --- data products and the floor (for the bulk benchmarks) --------------------------------------
+#       bench_products N PREFIX      generates (once per run) N products <PREFIX>.p0001.. and
+#                                    prints their directory: DIR/list.txt names each
+#                                    DIR/pNNNN/asyncapi.yaml; DIR/pNNNN/dataproduct.yaml is the
+#                                    same product as a DataProduct (namespace bench)
+#       bench_clean PREFIX           deletes every topic, ACL and subject under PREFIX (must start
+#                                    with "bench."), waiting until the topics are gone; not timed
+#       bench_count PREFIX           prints {"topics":..,"partitions":..,"acls":..,"subjects":..}
+#       bench_floor_apply DIR        cleans DIR's prefix, then runs the floor on DIR/list.txt:
+#                                    sets BENCH_FLOOR_S (its wall time) and BENCH_FLOOR_JSON (its
+#                                    report: counts and the time of each part); cleans again
+#                                    so the cluster is empty for whatever is timed next
+bench_products() { # N PREFIX
+        local dir=$BENCH_RUN_DIR/inputs/$2-$1
+        if [ ! -f "$dir/list.txt" ]; then
+                python3 "$BENCH_DIR/gen.py" products "$1" "$dir" --prefix "$2" >&2 || return 1
+        fi
+        echo "$dir"
+}
+
+bench_clean() { # PREFIX
+        case $1 in bench.?*) ;; *) bench_fail "refusing to clean '$1' (not under bench.)" || return 1 ;; esac
+        "$BENCH_FLOOR" clean "$1" >>"$BENCH_LOG" 2>&1 || bench_fail "cleaning $1 failed (see $BENCH_LOG)"
+}
+
+bench_count() { # PREFIX
+        "$BENCH_FLOOR" count "$1" 2>>"$BENCH_LOG"
+}
+
+bench_json() { # JSON KEY: one value of a flat JSON object
+        python3 -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
+}
+
+bench_floor_apply() { # DIR
+        local prefix
+        prefix=$(sed -n 's/^id: .urn:\(.*\):p[0-9]*.$/\1/p' "$(head -1 "$1/list.txt")" | tr : .).
+        bench_clean "$prefix" || return 1
+        BENCH_FLOOR_JSON=$("$BENCH_FLOOR" apply "$1/list.txt" 2>>"$BENCH_LOG") ||
+                { bench_fail "the floor failed on $1 (see $BENCH_LOG)"; return 1; }
+        echo "floor: $BENCH_FLOOR_JSON" >>"$BENCH_LOG"
+        BENCH_FLOOR_S=$(bench_json "$BENCH_FLOOR_JSON" total_s)
+        bench_clean "$prefix"
+}
