@@ -13,7 +13,9 @@
  *   bench_floor apply LIST        LIST: a file naming one document or manifest per line
  *   bench_floor clean PREFIX      delete every topic, ACL and subject under PREFIX (PREFIX must
  *                                 start with "bench.")
- *   bench_floor count PREFIX      {"topics":..,"partitions":..,"acls":..,"subjects":..}
+ *   bench_floor count PREFIX [LIST]
+ *                                 {"topics":..,"partitions":..,"acls":..,"subjects":..}; with
+ *                                 LIST the subjects counted are those of its products
  *   bench_floor --version         librdkafka and libcurl versions
  * Connection: SPECMESH_KAFKA_CONFIG (librdkafka properties) and SPECMESH_REGISTRY_URL.
  */
@@ -51,11 +53,13 @@ struct floor {
         struct curl_slist *headers;
         const char *registry; /* base URL, borrowed from the environment */
         struct buf body;      /* the last HTTP response */
+        unsigned retries;     /* registry requests sent twice */
 };
 
 /* What one `apply` did and how long each part took. */
 struct tally {
         size_t products, topics, partitions, acls, subjects;
+        unsigned retries;
         double connect_s, topics_s, acls_s, registry_s, total_s;
 };
 
@@ -107,7 +111,7 @@ static int open_registry(struct floor *f, struct err *err)
         f->headers =
             curl_slist_append(NULL, "Content-Type: application/vnd.schemaregistry.v1+json");
         curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, f->headers);
-        curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, 30000L);
+        curl_easy_setopt(f->curl, CURLOPT_TIMEOUT_MS, 15000L);
         curl_easy_setopt(f->curl, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_data);
         curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &f->body);
@@ -161,6 +165,14 @@ static int http(struct floor *f, const char *method, const char *path, const cha
         }
         curl_easy_setopt(f->curl, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
         rc = curl_easy_perform(f->curl);
+        if (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR) {
+                /* a stalled answer was seen once in many thousands: retry once, and say so */
+                fprintf(stderr, "bench_floor: %s %s: %s; retrying\n", method, url,
+                        curl_easy_strerror(rc));
+                f->retries++;
+                buf_reset(&f->body);
+                rc = curl_easy_perform(f->curl);
+        }
         if (rc != CURLE_OK)
                 return err_set(err, ERR_TRANSIENT, "%s %s: %s", method, url,
                                curl_easy_strerror(rc));
@@ -355,12 +367,16 @@ static int register_subject(struct floor *f, const struct subject *s, struct err
         }
         /* the same two requests specmesh sends for a new subject: compatibility, then schema */
         snprintf(path, sizeof(path), "/config/%s", enc);
-        if (http(f, "PUT", path, cfg, &st, err) < 0 || st != 200) {
+        if (http(f, "PUT", path, cfg, &st, err) < 0)
+                goto out;
+        if (st != 200) {
                 err_set(err, ERR_TERMINAL, "PUT %s: HTTP %ld", path, st);
                 goto out;
         }
         snprintf(path, sizeof(path), "/subjects/%s/versions", enc);
-        if (http(f, "POST", path, schema, &st, err) < 0 || st != 200) {
+        if (http(f, "POST", path, schema, &st, err) < 0)
+                goto out;
+        if (st != 200) {
                 err_set(err, ERR_TERMINAL, "POST %s: HTTP %ld: %.*s", path, st, (int)f->body.len,
                         f->body.data ? f->body.data : "");
                 goto out;
@@ -392,9 +408,9 @@ static void print_tally(const struct tally *t)
 {
         printf("{\"products\":%zu,\"topics\":%zu,\"partitions\":%zu,\"acls\":%zu,\"subjects\":%zu,"
                "\"connect_s\":%.4f,\"create_topics_s\":%.4f,\"create_acls_s\":%.4f,"
-               "\"registry_s\":%.4f,\"total_s\":%.4f}\n",
+               "\"registry_s\":%.4f,\"total_s\":%.4f,\"retries\":%u}\n",
                t->products, t->topics, t->partitions, t->acls, t->subjects, t->connect_s,
-               t->topics_s, t->acls_s, t->registry_s, t->total_s);
+               t->topics_s, t->acls_s, t->registry_s, t->total_s, t->retries);
 }
 
 /* The timed part: connect, topics, ACLs, subjects. */
@@ -423,6 +439,7 @@ static int timed_apply(struct floor *f, const struct vec *products, const struct
         }
         t->registry_s = now_s() - t1;
         t->total_s = now_s() - t0;
+        t->retries = f->retries;
         return 0;
 }
 
@@ -560,17 +577,16 @@ static int list_subjects(struct floor *f, const char *prefix, struct vec *out, s
         return 0;
 }
 
-static int clean_subjects(struct floor *f, const char *prefix, struct err *err)
+static int delete_subjects(struct floor *f, const struct vec *names, struct err *err)
 {
-        struct vec names;
         char path[URL_MAX];
         long st;
-        int rc;
+        int rc = 0;
 
-        vec_init(&names);
-        rc = list_subjects(f, prefix, &names, err);
-        for (size_t i = 0; rc == 0 && i < names.len; i++) {
-                char *enc = ccompat_url_encode(names.items[i]);
+        for (size_t i = 0; rc == 0 && i < names->len; i++) {
+                char *enc = ccompat_url_encode(names->items[i]);
+                if (!enc)
+                        return err_nomem(err);
                 snprintf(path, sizeof(path), "/subjects/%s", enc);
                 rc = http(f, "DELETE", path, NULL, &st, err);
                 snprintf(path, sizeof(path), "/subjects/%s?permanent=true", enc);
@@ -578,29 +594,97 @@ static int clean_subjects(struct floor *f, const char *prefix, struct err *err)
                         rc = http(f, "DELETE", path, NULL, &st, err);
                 free(enc);
         }
-        vec_release(&names, free);
         return rc;
+}
+
+/* Delete the subjects under `prefix`. Pass after pass: Apicurio's GET /subjects lists at most
+ * 1,000 subjects (apicurio.ccompat.max-subjects), so one list may not show them all. */
+static int clean_subjects(struct floor *f, const char *prefix, struct err *err)
+{
+        struct vec names;
+        int rc = 0;
+
+        for (int pass = 0; rc == 0 && pass < 50; pass++) {
+                vec_init(&names);
+                rc = list_subjects(f, prefix, &names, err);
+                if (rc == 0 && names.len == 0) {
+                        vec_release(&names, free);
+                        return 0;
+                }
+                if (rc == 0)
+                        rc = delete_subjects(f, &names, err);
+                vec_release(&names, free);
+        }
+        return rc < 0 ? -1
+                      : err_set(err, ERR_TRANSIENT, "subjects under %s did not go away", prefix);
+}
+
+/* How many of the subjects of the products in `list` exist (one GET each: a list of all
+ * subjects is capped by Apicurio, see clean_subjects). */
+static int probe_subjects(struct floor *f, const char *list, size_t *n, struct err *err)
+{
+        struct vec products;
+        char path[URL_MAX];
+        long st = 0;
+        int rc;
+
+        vec_init(&products);
+        rc = load_products(list, &products, err);
+        for (size_t i = 0; rc == 0 && i < products.len; i++) {
+                const struct product *p = products.items[i];
+                for (size_t j = 0; rc == 0 && j < p->subjects.len; j++) {
+                        char *enc =
+                            ccompat_url_encode(((struct subject *)p->subjects.items[j])->name);
+                        snprintf(path, sizeof(path), "/subjects/%s/versions/latest",
+                                 enc ? enc : "");
+                        rc = http(f, "GET", path, NULL, &st, err);
+                        *n += rc == 0 && st == 200;
+                        free(enc);
+                }
+        }
+        vec_release(&products, (void (*)(void *))product_free);
+        return rc;
+}
+
+/* Delete the bindings under `prefix` and wait until DescribeAcls no longer shows them (the
+ * broker's authorizer follows the metadata log, a moment after the delete is acknowledged). */
+static int clean_acls(struct floor *f, const char *prefix, struct err *err)
+{
+        struct vec acls;
+        int rc = 0;
+
+        for (int tries = 0; rc == 0 && tries < 150; tries++) {
+                vec_init(&acls);
+                rc = list_acls(f, prefix, &acls, err);
+                if (rc == 0 && acls.len == 0) {
+                        vec_release(&acls, NULL);
+                        return 0;
+                }
+                if (rc == 0 && tries % 25 == 0)
+                        rc = send_acls(f, &acls, PLAN_DELETE, err);
+                vec_release(&acls, (void (*)(void *))acl_free);
+                usleep(200000);
+        }
+        return rc < 0 ? -1 : err_set(err, ERR_TRANSIENT, "ACLs under %s did not go away", prefix);
 }
 
 static int cmd_clean(const char *prefix, struct err *err)
 {
         struct floor f;
-        struct vec acls;
         int rc = -1;
 
-        vec_init(&acls);
         if (floor_open(&f, err) == 0 && clean_topics(&f, prefix, err) == 0 &&
-            list_acls(&f, prefix, &acls, err) == 0 && send_acls(&f, &acls, PLAN_DELETE, err) == 0)
+            clean_acls(&f, prefix, err) == 0)
                 rc = clean_subjects(&f, prefix, err);
-        vec_release(&acls, (void (*)(void *))acl_free);
         floor_close(&f);
         return rc;
 }
 
-static int cmd_count(const char *prefix, struct err *err)
+/* Print what exists under `prefix`; with `list`, subjects are those of its products. */
+static int cmd_count(const char *prefix, const char *list, struct err *err)
 {
         struct vec topics, acls, subjects;
-        size_t parts = 0;
+        size_t parts = 0, nsubjects = 0;
         struct floor f;
         int rc = -1;
 
@@ -609,9 +693,10 @@ static int cmd_count(const char *prefix, struct err *err)
         vec_init(&subjects);
         if (floor_open(&f, err) == 0 && list_topics(&f, prefix, &topics, &parts, err) == 0 &&
             list_acls(&f, prefix, &acls, err) == 0 &&
-            list_subjects(&f, prefix, &subjects, err) == 0) {
+            (list ? probe_subjects(&f, list, &nsubjects, err)
+                  : list_subjects(&f, prefix, &subjects, err)) == 0) {
                 printf("{\"topics\":%zu,\"partitions\":%zu,\"acls\":%zu,\"subjects\":%zu}\n",
-                       topics.len, parts, acls.len, subjects.len);
+                       topics.len, parts, acls.len, list ? nsubjects : subjects.len);
                 rc = 0;
         }
         vec_release(&topics, free);
@@ -631,16 +716,16 @@ int main(int argc, char **argv)
                 printf("librdkafka %s\n%s\n", rd_kafka_version_str(), curl_version());
                 return 0;
         }
-        if (argc != 3) {
-                fprintf(stderr, "usage: bench_floor apply LIST | clean PREFIX | count PREFIX | "
-                                "--version\n");
+        if (argc != 3 && !(argc == 4 && strcmp(argv[1], "count") == 0)) {
+                fprintf(stderr, "usage: bench_floor apply LIST | clean PREFIX | "
+                                "count PREFIX [LIST] | --version\n");
                 return 2;
         }
         curl_global_init(CURL_GLOBAL_DEFAULT);
         if (strcmp(argv[1], "apply") == 0)
                 rc = cmd_apply(argv[2], &err);
         else if (strcmp(argv[1], "count") == 0)
-                rc = cmd_count(argv[2], &err);
+                rc = cmd_count(argv[2], argc == 4 ? argv[3] : NULL, &err);
         else if (strcmp(argv[1], "clean") == 0 && str_starts_with(argv[2], "bench."))
                 rc = cmd_clean(argv[2], &err);
         else
