@@ -26,6 +26,8 @@ b1_cli_apply() {
         xargs -P "${BENCH_B1_CLI_JOBS:-1}" -n 1 "$SPECMESH_BIN" apply <"$1/list.txt"
 }
 
+b1_cli_teardown() { bench_clean "$B1_PREFIX."; }
+
 b1_rate() { python3 -c 'import sys; print("%.1f" % (int(sys.argv[1]) / float(sys.argv[2])))' "$1" "$2"; }
 
 b1_cli() {
@@ -42,7 +44,7 @@ b1_cli() {
                 bench_record "floor N=$n: topics per second" "$(b1_rate "$topics" "$BENCH_FLOOR_S")" topics/s
 
                 bench_time b1_cli_apply "$dir" || { bench_fail "specmesh apply failed for N=$n (see $BENCH_LOG)"; return 1; }
-                have=$(bench_count "$B1_PREFIX.")
+                have=$(bench_wait_count "$B1_PREFIX." "$dir/list.txt" "$want")
                 [ "$have" = "$want" ] || { bench_fail "N=$n: the CLI left $have, the floor made $want"; return 1; }
                 bench_record "CLI N=$n: all applied" "$BENCH_T" s
                 bench_record "CLI N=$n: topics per second" "$(b1_rate "$topics" "$BENCH_T")" topics/s

@@ -2,7 +2,8 @@
 #
 # A benchmark is one file e2e/bench/bNN_*.sh that calls, at top level,
 #       bench_define ID "TITLE" FUNC [stack]
-# and defines FUNC (and optionally FUNC_setup, called once before the repeats). `run` calls
+# and defines FUNC (and optionally FUNC_setup, called once before the repeats, and
+# FUNC_teardown, called once after them whatever happened, e.g. to clean up). `run` calls
 # FUNC once per repeat with the repeat number (1..R) as $1, inside $BENCH_WORK (a scratch
 # directory of its own that lives for the whole run). `stack` means it needs the local stack;
 # without it the benchmark is reported as skipped. FUNC returning non-zero (or calling
@@ -96,7 +97,10 @@ bench_stack_up() {
 #                                    same product as a DataProduct (namespace bench)
 #       bench_clean PREFIX           deletes every topic, ACL and subject under PREFIX (must start
 #                                    with "bench."), waiting until the topics are gone; not timed
-#       bench_count PREFIX           prints {"topics":..,"partitions":..,"acls":..,"subjects":..}
+#       bench_count PREFIX [LIST]    prints {"topics":..,"partitions":..,"acls":..,"subjects":..}
+#                                    (with LIST: the subjects of those products, probed one by
+#                                    one, since Apicurio lists at most 1,000 subjects)
+#       bench_wait_count PREFIX LIST WANT   bench_count until it equals WANT (<= 30 s)
 #       bench_floor_apply DIR        cleans DIR's prefix, then runs the floor on DIR/list.txt:
 #                                    sets BENCH_FLOOR_S (its wall time) and BENCH_FLOOR_JSON (its
 #                                    report: counts and the time of each part); cleans again
@@ -114,8 +118,20 @@ bench_clean() { # PREFIX
         "$BENCH_FLOOR" clean "$1" >>"$BENCH_LOG" 2>&1 || bench_fail "cleaning $1 failed (see $BENCH_LOG)"
 }
 
-bench_count() { # PREFIX
-        "$BENCH_FLOOR" count "$1" 2>>"$BENCH_LOG"
+bench_count() { # PREFIX [LIST]
+        "$BENCH_FLOOR" count "$@" 2>>"$BENCH_LOG"
+}
+
+# bench_wait_count PREFIX LIST WANT: bench_count until it prints WANT (at most 30 s; the broker's
+# authorizer shows new ACLs a moment after CreateAcls returns); prints the last count
+bench_wait_count() {
+        local have i
+        for i in $(seq 1 60); do
+                have=$(bench_count "$1" "$2")
+                [ "$have" = "$3" ] && break
+                sleep 0.5
+        done
+        echo "$have"
 }
 
 bench_json() { # JSON KEY: one value of a flat JSON object
