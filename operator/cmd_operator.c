@@ -30,15 +30,16 @@ static const char usage[] =
     "                          service account, then ~/.kube/config)\n"
     "  --namespace NS          watch only this namespace (default: all)\n"
     "  --workers N             reconciles run in parallel (default 2)\n"
-    "  --resync SECONDS        re-check every DataProduct this often for drift (default 300)\n"
+    "  --resync DURATION       re-check every DataProduct this often for drift: 300, 300s,\n"
+    "                          5m (default 5m; 0: never)\n"
     "  --metrics-addr ADDR     /healthz, /readyz, /metrics on IPv4:PORT (default 0.0.0.0:8080;\n"
     "                          \"0\" turns it off)\n"
     "  --leader-elect          hold a Lease so only one replica acts\n"
     "  --lease-namespace NS    the Lease's namespace (default $POD_NAMESPACE, else\n"
     "                          specmesh-system)\n"
     "  --lease-name NAME       default specmesh-operator\n"
-    "  --lease-duration S      default 15; --renew-deadline S default 10; --retry-period S\n"
-    "                          default 2\n"
+    "  --lease-duration D      default 15s; --renew-deadline D default 10s; --retry-period D\n"
+    "                          default 2s\n"
     "  --identity ID           this candidate's name (default: hostname_pid)\n"
     "  --log-level LEVEL       debug, info (default), warn, error\n"
     "  --log-format FORMAT     text (default) or json\n\n"
@@ -79,16 +80,24 @@ enum {
         O_LOG_FORMAT,
 };
 
+/* A count, or for durations seconds with an optional unit: "300", "300s", "5m", "1h". */
 static int int_flag(const char *name, const char *v, int min, int max, int *out)
 {
-        long x;
+        char num[32];
+        size_t n = strlen(v);
+        long x, unit = 1;
 
-        if (str_to_long(v, min, max, &x) < 0) {
-                fprintf(stderr, "specmesh operator: --%s wants a number %d..%d, not '%s'\n", name,
-                        min, max, v);
+        snprintf(num, sizeof(num), "%s", v);
+        if (n > 1 && n < sizeof(num) && strchr("smh", v[n - 1]) && strcmp(name, "workers") != 0) {
+                unit = v[n - 1] == 'h' ? 3600 : v[n - 1] == 'm' ? 60 : 1;
+                num[n - 1] = 0;
+        }
+        if (str_to_long(num, 0, max, &x) < 0 || x * unit < min || x * unit > max) {
+                fprintf(stderr, "specmesh operator: --%s wants %s %d..%d, not '%s'\n", name,
+                        strcmp(name, "workers") ? "seconds" : "a number", min, max, v);
                 return -1;
         }
-        *out = (int)x;
+        *out = (int)(x * unit);
         return 0;
 }
 

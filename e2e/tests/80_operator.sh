@@ -160,6 +160,23 @@ reverted() {
 wait_for 40 "the operator to revert the drift" reverted
 t_assert_match "$(grep 'msg="applied' "$work/op-a.log" | tail -1)" 'applied 1 of 1 changes' "one change: the config"
 
+step "a partition shrink: Ready=False reason=PartitionDecrease naming the topic; the rest lands"
+cp "$work/bigdatalondon/asyncapi.yaml" "$work/bdl-good.yaml"
+sed -i -e 's/partitions: 6/partitions: 3/' -e "s/retention.ms: '86400000'/retention.ms: '43200000'/" \
+        "$work/bigdatalondon/asyncapi.yaml"
+kube_admin apply -f "$(manifest "$work/bigdatalondon/asyncapi.yaml" bigdatalondon)" >/dev/null
+wait_for 30 "PartitionDecrease" reason_is bigdatalondon PartitionDecrease
+t_assert_eq "$(cond bigdatalondon Ready status)" False "shrink: Ready"
+t_assert_match "$(cond bigdatalondon Ready message)" "$PURCHASE.*partitions cannot shrink \(6 -> 3\)" \
+        "the message names the topic"
+t_assert_eq "$(observed bigdatalondon)" "$(generation bigdatalondon)" "observedGeneration follows"
+t_assert_eq "$(kafka_partitions "$PURCHASE")" 6 "the topic was not shrunk or recreated"
+eventually 10 43200000 "the other change landed" kafka_topic_config "$ATTENDEE" retention.ms
+cp "$work/bdl-good.yaml" "$work/bigdatalondon/asyncapi.yaml"
+bdl=$(manifest "$work/bigdatalondon/asyncapi.yaml" bigdatalondon)
+kube_admin apply -f "$bdl" >/dev/null
+wait_for 30 "Ready again" caught_up bigdatalondon
+
 step "a broken spec: Ready=False with the diagnostic, nothing touched"
 sed -e 's/urn:london:hammersmith:transport/urn:london:hammersmith:broken/' \
         -e '0,/partitions: 2/s//partitions: many/' "$work/transport/asyncapi.yaml" >"$work/broken.yaml"
