@@ -388,7 +388,8 @@ int kube_query_escape(const char *s, char *out, size_t n)
                 unsigned char c = (unsigned char)*s;
                 int plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-                if (o + 4 > n)
+                /* room for this character and the NUL */
+                if (o + (plain ? 1 : 3) >= n)
                         return -1;
                 if (plain) {
                         out[o++] = (char)c;
