@@ -116,17 +116,75 @@ out:
         return rc;
 }
 
-static int list_subjects(struct registry *r, struct vec *names, struct err *err)
+#define SUBJECTS_PAGE 1000
+
+/*
+ * Every subject whose name starts with `domain` + ".", appended to `names` (others may be
+ * included: callers filter). Apicurio answers at most 1,000 names per GET /subjects, so the
+ * list is read in pages (offset/limit); subjectPrefix narrows it on registries that know it
+ * (Confluent) and is ignored by the others. A registry that ignores offset/limit answers
+ * everything on the first page.
+ */
+static int list_subjects(struct registry *r, const char *domain, struct vec *names, struct err *err)
 {
-        struct reply rp = {0};
+        char *prefix = ccompat_url_encode(domain), *first = NULL;
         int rc = -1;
 
-        if (registry_call(r, "GET", "/subjects", NULL, &rp, err) < 0)
-                goto out;
-        rc = ccompat_parse_subjects(rp.json, names, err);
+        for (size_t offset = 0; prefix;) {
+                struct reply rp = {0};
+                size_t before = names->len, got;
+                char *path = str_printf("/subjects?subjectPrefix=%s.&offset=%zu&limit=%d", prefix,
+                                        offset, SUBJECTS_PAGE);
+                int pc = path ? registry_call(r, "GET", path, NULL, &rp, err) : err_nomem(err);
+                if (pc == 0)
+                        pc = ccompat_parse_subjects(rp.json, names, err);
+                reply_release(&rp);
+                free(path);
+                if (pc < 0)
+                        goto out;
+                got = names->len - before;
+                if (got != SUBJECTS_PAGE)
+                        break; /* the last page, or a registry that does not page */
+                if (first && strcmp(first, names->items[before]) == 0) {
+                        /* offset ignored: the same page again */
+                        for (size_t i = before; i < names->len; i++)
+                                free(names->items[i]);
+                        names->len = before;
+                        break;
+                }
+                free(first);
+                first = str_dup(names->items[before]);
+                offset += got;
+        }
+        rc = prefix ? 0 : err_nomem(err);
 out:
-        reply_release(&rp);
+        free(first);
+        free(prefix);
         return rc;
+}
+
+/*
+ * Add the wanted subjects the listing did not show (a subject outside the domain prefix, e.g.
+ * RecordNameStrategy's, on a registry that honours subjectPrefix): each is read directly and
+ * is simply absent when it does not exist.
+ */
+static int add_wanted(size_t listed, const struct product *want, struct vec *names, struct err *err)
+{
+        for (size_t i = 0; want && i < want->subjects.len; i++) {
+                const struct subject *w = want->subjects.items[i];
+                bool seen = false;
+                char *copy;
+                for (size_t j = 0; j < listed && !seen; j++)
+                        seen = strcmp(names->items[j], w->name) == 0;
+                if (seen)
+                        continue;
+                copy = str_dup(w->name);
+                if (!copy || vec_push(names, copy) < 0) {
+                        free(copy);
+                        return err_nomem(err);
+                }
+        }
+        return 0;
 }
 
 int registry_observe(struct registry *r, const char *domain, const struct product *want,
@@ -136,7 +194,8 @@ int registry_observe(struct registry *r, const char *domain, const struct produc
         struct subject *s = NULL;
         int rc = -1;
 
-        if (list_subjects(r, &names, err) < 0)
+        if (list_subjects(r, domain, &names, err) < 0 ||
+            add_wanted(names.len, want, &names, err) < 0)
                 goto out;
         for (size_t i = 0; i < names.len; i++) {
                 if (!ccompat_observes(names.items[i], domain, want))
