@@ -25,6 +25,7 @@ struct registry {
         struct curl_slist *headers;
         struct buf body; /* the reply being received, capped at REGISTRY_BODY_MAX */
         char errbuf[CURL_ERROR_SIZE];
+        unsigned long requests; /* sent so far, for benchmarks and the operator's metrics */
 };
 
 void reply_release(struct reply *rp)
@@ -85,6 +86,9 @@ static int setup_handle(struct registry *r, struct err *err)
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->headers);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+        /* nothing at all for 5 s: a lost answer (see registry_call), not a slow one */
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 5L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
@@ -182,7 +186,20 @@ int registry_call(struct registry *r, const char *method, const char *path, cons
         reply_release(rp);
         if (prepare(r, method, path, body, err) < 0)
                 return -1;
+        r->requests++;
         rc = curl_easy_perform(r->curl);
+        if (rc == CURLE_OPERATION_TIMEDOUT && r->body.len == 0) {
+                /*
+                 * Apicurio 3.3 now and then never answers a request on a kept-alive connection
+                 * (seen under load here: the access log shows the 200, no byte arrives). Every
+                 * request we send is idempotent (GET, PUT config, DELETE, and POST of a schema,
+                 * which returns the existing id), so send it once more on a new connection.
+                 */
+                curl_easy_setopt(r->curl, CURLOPT_FRESH_CONNECT, 1L);
+                r->requests++;
+                rc = curl_easy_perform(r->curl);
+                curl_easy_setopt(r->curl, CURLOPT_FRESH_CONNECT, 0L);
+        }
         if (rc != CURLE_OK) {
                 curl_easy_getinfo(r->curl, CURLINFO_OS_ERRNO, &os_errno);
                 return ccompat_curl_error((int)rc, (int)os_errno, r->url, r->errbuf, err);
@@ -197,4 +214,9 @@ int registry_call(struct registry *r, const char *method, const char *path, cons
         if (err && (err->kind == ERR_AUTH || err->kind == ERR_TRANSIENT))
                 err_prefix(err, "schema registry %s", r->url);
         return -1;
+}
+
+unsigned long registry_request_count(const struct registry *r)
+{
+        return r ? r->requests : 0;
 }

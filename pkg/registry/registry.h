@@ -35,6 +35,9 @@ struct registry *registry_new(const char *base_url, struct err *err);
 /* Free the client and close its connection. NULL is fine. */
 void registry_free(struct registry *r);
 
+/* HTTP requests sent by this client so far (0 for NULL). */
+unsigned long registry_request_count(const struct registry *r);
+
 /*
  * The base URL without credentials, for messages. Borrowed: valid while r lives.
  */
