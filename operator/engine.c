@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "operator/cli.h"
 #include "pkg/base/err.h"
@@ -41,9 +42,18 @@ void engine_close(struct engine *e)
         e->registry = NULL;
 }
 
+static double now_s(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 struct product *engine_observe(struct engine *e, const struct product *want, struct err *err)
 {
         struct product *have = product_new();
+        double t0;
 
         if (!have) {
                 err_nomem(err);
@@ -55,11 +65,15 @@ struct product *engine_observe(struct engine *e, const struct product *want, str
                 err_nomem(err);
                 goto fail;
         }
+        t0 = now_s();
         if (kafka_observe(e->kafka, want->domain, want->principal, have, err) < 0)
                 goto fail;
+        e->t.observe_kafka += now_s() - t0;
         if (e->registry) {
+                t0 = now_s();
                 if (registry_observe(e->registry, want->domain, want, have, err) < 0)
                         goto fail;
+                e->t.observe_registry += now_s() - t0;
         } else if (want->subjects.len) {
                 err_set(err, ERR_INVALID,
                         "the spec declares %zu schema subjects but no registry is configured: "
@@ -81,23 +95,30 @@ static int apply_plan(struct engine *e, struct plan *p, unsigned flags, struct e
         struct err rerr;
         int rc = 0;
 
+        double t0 = now_s();
+
         err_clear(&rerr);
         if (kafka_apply(e->kafka, p, flags & ENGINE_DRY_RUN ? KAFKA_APPLY_DRY_RUN : 0, err) < 0)
                 rc = -1;
+        e->t.apply_kafka += now_s() - t0;
+        t0 = now_s();
         if (e->registry &&
             registry_apply(e->registry, p, flags & ENGINE_DRY_RUN ? REGISTRY_APPLY_DRY_RUN : 0,
                            rc < 0 ? &rerr : err) < 0)
                 rc = -1;
+        e->t.apply_registry += now_s() - t0;
         return rc;
 }
 
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err)
 {
-        struct product *have = engine_observe(e, want, err);
+        struct product *have;
         unsigned pflags = (flags & ENGINE_PRUNE) ? PLAN_PRUNE : 0;
         int rc = -1;
 
+        memset(&e->t, 0, sizeof(e->t));
+        have = engine_observe(e, want, err);
         if (!have)
                 return -1;
         if (plan_build(want, have, pflags, out, err) < 0)

@@ -14,9 +14,15 @@ struct err;
 struct plan;
 struct product;
 
+/* Where the last engine_reconcile() spent its time, in seconds (for logs and profiling). */
+struct engine_timing {
+        double observe_kafka, observe_registry, apply_kafka, apply_registry;
+};
+
 struct engine {
         struct kafka *kafka;
         struct registry *registry; /* NULL when no registry URL is configured */
+        struct engine_timing t;
 };
 
 enum engine_flags {

@@ -22,6 +22,7 @@ struct op_worker {
         struct engine engine;
         bool engine_open;
         struct kube *kube;
+        unsigned long kafka_seen, registry_seen; /* engine request counts already in metrics */
 };
 
 struct operator

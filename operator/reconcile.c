@@ -14,7 +14,9 @@
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
+#include "pkg/kafka/kafka.h"
 #include "pkg/kube/kube.h"
+#include "pkg/registry/registry.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/plan/status.h"
@@ -171,17 +173,12 @@ struct owner_scan {
         char owner[512];
 };
 
-static void scan_owner(void *arg, const char *key, json_object *o)
+static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
 {
         struct owner_scan *s = arg;
-        char d[300];
-        const char *created = kube_meta_str(o, "creationTimestamp");
         int cmp;
 
-        if (strcmp(key, s->self) == 0)
-                return;
-        dp_domain(o, d, sizeof(d));
-        if (strcmp(d, s->domain) != 0)
+        if (strcmp(key, s->self) == 0 || strcmp(domain, s->domain) != 0)
                 return;
         cmp = strcmp(created, s->created); /* RFC 3339 UTC compares as text */
         if (cmp < 0 || (cmp == 0 && strcmp(key, s->self) < 0))
@@ -264,6 +261,10 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         rc = ensure_engine(r, &err);
         if (rc == 0)
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
+        log_debug(&r->log,
+                  "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
+                  r->w->engine.t.observe_kafka, r->w->engine.t.observe_registry,
+                  r->w->engine.t.apply_kafka, r->w->engine.t.apply_registry);
         in = base_input(r,
                         want->suspend ? STATUS_SUSPENDED
                         : rc < 0      ? STATUS_FAILED
@@ -287,6 +288,7 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
                 event(r, "Warning", "ReconcileFailed", err.msg);
                 if (err.kind == ERR_TRANSIENT || err.kind == ERR_AUTH) {
                         engine_close(&r->w->engine); /* reconnect on the next attempt */
+                        r->w->kafka_seen = r->w->registry_seen = 0;
                         r->w->engine_open = false;
                 }
         }
@@ -413,6 +415,20 @@ static enum reconcile_result run(struct rec *r)
         return res;
 }
 
+/* Add what the worker's engine sent since the last call to the metrics. */
+static void count_engine_requests(struct operator* op, struct op_worker *w)
+{
+        unsigned long k = w->engine_open ? kafka_request_count(w->engine.kafka) : 0;
+        unsigned long g = w->engine_open ? registry_request_count(w->engine.registry) : 0;
+
+        /* a reopened engine starts again from zero */
+        atomic_fetch_add(&op->metrics.kafka_requests, k >= w->kafka_seen ? k - w->kafka_seen : k);
+        atomic_fetch_add(&op->metrics.registry_requests,
+                         g >= w->registry_seen ? g - w->registry_seen : g);
+        w->kafka_seen = k;
+        w->registry_seen = g;
+}
+
 static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key, json_object *obj,
                                           uint32_t *requeue_ms)
 {
@@ -432,22 +448,15 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         before = kube_requests(r.w->kube);
         res = run(&r);
         atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
+        count_engine_requests(op, r.w);
         log_debug(&r.log, "reconciled (%s)", res == RECONCILE_DONE ? "done" : "retry");
         return res;
 }
 
-static bool dp_relevant(void *arg, json_object *old, json_object *cur)
+static void dp_label(void *arg, json_object *obj, char *out, size_t n)
 {
-        json_object *a = field(old, "metadata", "annotations");
-        json_object *b = field(cur, "metadata", "annotations");
-
         (void)arg;
-        if (kube_generation(old) != kube_generation(cur))
-                return true;
-        if (kube_meta_str(cur, "deletionTimestamp")[0])
-                return true;
-        /* `kubectl annotate` (or Flux's requestedAt) asks for a reconcile now */
-        return !(a == b || (a && b && json_object_equal(a, b)));
+        dp_domain(obj, out, n);
 }
 
 struct same_domain {
@@ -455,26 +464,23 @@ struct same_domain {
         struct vec keys;
 };
 
-static void collect_same(void *arg, const char *key, json_object *o)
+static void collect_same(void *arg, const char *key, const char *domain, const char *created)
 {
         struct same_domain *s = arg;
-        char d[300];
         char *k;
 
-        dp_domain(o, d, sizeof(d));
-        if (strcmp(d, s->domain) == 0 && (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
+        (void)created;
+        if (strcmp(domain, s->domain) == 0 && (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
                 free(k);
 }
 
 /* A product that owned a domain is gone: the next claimant may take it over. */
-static void dp_deleted(void *arg, json_object *old)
+static void dp_deleted(void *arg, const char *domain)
 {
         struct operator* op = arg;
-        char d[300];
-        struct same_domain s = {d, VEC_INIT};
+        struct same_domain s = {domain, VEC_INIT};
 
-        dp_domain(old, d, sizeof(d));
-        if (!d[0])
+        if (!domain[0])
                 return;
         controller_each(&op->ctl, collect_same, &s);
         for (size_t i = 0; i < s.keys.len; i++)
@@ -482,4 +488,4 @@ static void dp_deleted(void *arg, json_object *old)
         vec_release(&s.keys, free);
 }
 
-const struct controller_ops dp_ops = {dp_reconcile, dp_relevant, dp_deleted};
+const struct controller_ops dp_ops = {dp_reconcile, dp_label, dp_deleted};

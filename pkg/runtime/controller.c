@@ -19,14 +19,92 @@
 #define LIST_PAGE  500
 #define WATCH_GONE 410
 
-static void key_of(json_object *obj, char *out, size_t n)
+#define LABEL_MAX    256
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+struct cached {
+        char *json; /* compact, slimmed */
+        long long generation;
+        bool deleting;
+        unsigned long annotations; /* hash of metadata.annotations */
+        char created[40];
+        char label[LABEL_MAX];
+};
+
+static void cached_free(void *v)
 {
-        snprintf(out, n, "%s/%s", kube_ns(obj), kube_name(obj));
+        struct cached *e = v;
+
+        if (e)
+                free(e->json);
+        free(e);
+}
+
+static unsigned long hash_text(const char *s)
+{
+        unsigned long h = 1469598103934665603ul;
+
+        for (; s && *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211ul;
+        return h;
+}
+
+/* Drop what a reconcile never reads and that dominates an object's size. */
+static void slim(json_object *obj)
+{
+        json_object *meta = NULL, *ann = NULL;
+
+        if (!json_object_object_get_ex(obj, "metadata", &meta))
+                return;
+        json_object_object_del(meta, "managedFields");
+        if (json_object_object_get_ex(meta, "annotations", &ann)) {
+                json_object_object_del(ann, LAST_APPLIED);
+                if (json_object_object_length(ann) == 0)
+                        json_object_object_del(meta, "annotations");
+        }
+}
+
+/* The cache entry for `obj` (which is slimmed in place), or NULL when out of memory. */
+static struct cached *cached_new(struct controller *c, json_object *obj)
+{
+        struct cached *e = calloc(1, sizeof(*e));
+        json_object *meta = NULL, *ann = NULL;
+
+        if (!e)
+                return NULL;
+        slim(obj);
+        e->json = str_dup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN));
+        if (!e->json) {
+                free(e);
+                return NULL;
+        }
+        e->generation = kube_generation(obj);
+        e->deleting = kube_meta_str(obj, "deletionTimestamp")[0] != 0;
+        if (json_object_object_get_ex(obj, "metadata", &meta) &&
+            json_object_object_get_ex(meta, "annotations", &ann))
+                e->annotations =
+                    hash_text(json_object_to_json_string_ext(ann, JSON_C_TO_STRING_PLAIN));
+        snprintf(e->created, sizeof(e->created), "%s", kube_meta_str(obj, "creationTimestamp"));
+        if (c->ops->label)
+                c->ops->label(c->arg, obj, e->label, sizeof(e->label));
+        return e;
 }
 
 static void put_obj(void *v)
 {
         json_object_put(v);
+}
+
+/* Whether a change from `old` to `cur` is worth a reconcile. */
+static bool relevant(const struct cached *old, const struct cached *cur)
+{
+        return old->generation != cur->generation || cur->deleting ||
+               old->annotations != cur->annotations;
+}
+
+static void key_of(json_object *obj, char *out, size_t n)
+{
+        snprintf(out, n, "%s/%s", kube_ns(obj), kube_name(obj));
 }
 
 /* Sleep up to `ms`, waking early on stop. */
@@ -38,35 +116,36 @@ static void nap(struct controller *c, uint32_t ms)
         }
 }
 
-/* Store `obj` (a reference is taken) and queue its key when it matters. Cache lock held. */
+/* Store `obj` and queue its key when it matters. Cache lock held. */
 static void upsert_locked(struct controller *c, json_object *obj)
 {
         char key[512];
-        json_object *old = NULL;
+        struct cached *cur = cached_new(c, obj), *old = NULL;
 
         key_of(obj, key, sizeof(key));
-        if (map_put(&c->cache, key, json_object_get(obj), (void **)&old) < 0) {
-                json_object_put(obj);
+        if (!cur || map_put(&c->cache, key, cur, (void **)&old) < 0) {
+                cached_free(cur);
+                wq_add(&c->queue, key); /* the worker finds the old entry; a relist repairs */
                 return;
         }
-        if (!old || !c->ops->relevant || c->ops->relevant(c->arg, old, obj))
+        if (!old || relevant(old, cur))
                 wq_add(&c->queue, key);
-        json_object_put(old);
+        cached_free(old);
 }
 
-/* Drop `key` from the cache and queue it; returns the old object for the deleted hook. */
-static json_object *remove_locked(struct controller *c, const char *key)
+/* Drop `key` from the cache and queue it; returns the old entry for the deleted hook. */
+static struct cached *remove_locked(struct controller *c, const char *key)
 {
         wq_add(&c->queue, key); /* before map_del: `key` may live in the entry */
         return map_del(&c->cache, key);
 }
 
 /* Tell the operator about a vanished object. Called without the cache lock. */
-static void gone_hook(struct controller *c, json_object *old)
+static void gone_hook(struct controller *c, struct cached *old)
 {
         if (old && c->ops->deleted)
-                c->ops->deleted(c->arg, old);
-        json_object_put(old);
+                c->ops->deleted(c->arg, old->label);
+        cached_free(old);
 }
 
 static const char *str_at(json_object *o, const char *a, const char *b)
@@ -163,7 +242,7 @@ static int on_event(void *arg, const char *type, json_object *obj)
         struct controller *c = arg;
         const char *rv = kube_meta_str(obj, "resourceVersion");
         char key[512];
-        json_object *old = NULL;
+        struct cached *old = NULL;
 
         if (strcmp(type, "ERROR") == 0) {
                 json_object *code = NULL;
@@ -262,17 +341,21 @@ struct worker_arg {
         int index;
 };
 
+/* A private, parsed copy of the cached object, or NULL when there is none. */
 static json_object *cached_copy(struct controller *c, const char *key)
 {
-        json_object *o, *copy = NULL;
+        struct cached *e;
+        char *text = NULL;
+        json_object *obj;
 
         pthread_mutex_lock(&c->mu);
-        o = map_get(&c->cache, key);
-        /* a deep copy: json-c's reference counts are not atomic */
-        if (o && json_object_deep_copy(o, &copy, NULL) < 0)
-                copy = NULL;
+        e = map_get(&c->cache, key);
+        if (e)
+                text = str_dup(e->json);
         pthread_mutex_unlock(&c->mu);
-        return copy;
+        obj = text ? json_tokener_parse(text) : NULL;
+        free(text);
+        return obj;
 }
 
 static double mono(void)
@@ -362,7 +445,7 @@ void controller_stop(struct controller *c)
         if (c->cfg.resync_s)
                 pthread_join(c->resyncer, NULL);
         wq_release(&c->queue);
-        map_release(&c->cache, put_obj);
+        map_release(&c->cache, cached_free);
         kube_free(c->watch_client);
         free(c->workers);
         pthread_cond_destroy(&c->wake);
@@ -375,15 +458,18 @@ void controller_enqueue(struct controller *c, const char *key)
         wq_add(&c->queue, key);
 }
 
-void controller_each(struct controller *c, void (*fn)(void *arg, const char *key, json_object *o),
+void controller_each(struct controller *c,
+                     void (*fn)(void *arg, const char *key, const char *label, const char *created),
                      void *arg)
 {
         size_t it = 0;
         struct map_ent *e = NULL;
 
         pthread_mutex_lock(&c->mu);
-        while (map_next(&c->cache, &it, &e))
-                fn(arg, e->key, e->value);
+        while (map_next(&c->cache, &it, &e)) {
+                const struct cached *x = e->value;
+                fn(arg, e->key, x->label, x->created);
+        }
         pthread_mutex_unlock(&c->mu);
 }
 

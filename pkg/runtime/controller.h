@@ -5,6 +5,12 @@
  * ("namespace/name") of objects that changed; worker threads take keys from the workqueue and
  * call `reconcile` with the latest cached object — never with the watch event itself; a resync
  * thread queues every key periodically so drift made outside Kubernetes is corrected.
+ *
+ * The cache keeps each object as compact JSON text without metadata.managedFields and
+ * kubectl's last-applied-configuration annotation (json-c trees cost ~30x the text), plus
+ * what the watch compares: generation, deletion, annotations, a label. A modification is
+ * queued only when the generation moved, the object is being deleted or its annotations
+ * changed (status writes, including our own, do not cause a reconcile).
  */
 #ifndef PKG_RUNTIME_CONTROLLER_H
 #define PKG_RUNTIME_CONTROLLER_H
@@ -38,10 +44,14 @@ struct controller_ops {
          */
         enum reconcile_result (*reconcile)(void *arg, int worker, const char *key, json_object *obj,
                                            uint32_t *requeue_ms);
-        /* Whether a modification is worth a reconcile (e.g. the generation moved). NULL: all. */
-        bool (*relevant)(void *arg, json_object *old, json_object *cur);
-        /* Called from the watch thread (no lock held) when an object disappears. May be NULL. */
-        void (*deleted)(void *arg, json_object *old);
+        /*
+         * A short label kept beside each cached object (e.g. the domain a DataProduct claims),
+         * so that controller_each() can compare objects without parsing them. May be NULL.
+         */
+        void (*label)(void *arg, json_object *obj, char *out, size_t n);
+        /* Called from the watch thread (no lock held) when an object disappears, with its
+         * label. May be NULL. */
+        void (*deleted)(void *arg, const char *label);
 };
 
 struct controller_config {
@@ -63,7 +73,7 @@ struct controller {
         struct kube *watch_client;
         pthread_mutex_t mu;  /* guards cache and rv */
         pthread_cond_t wake; /* resync sleeps on it */
-        struct map cache;    /* key -> json_object * */
+        struct map cache;    /* key -> struct cached * */
         char rv[64];
         volatile sig_atomic_t stop;
         atomic_bool synced; /* the first list is in the cache */
@@ -90,10 +100,11 @@ void controller_stop(struct controller *c);
 void controller_enqueue(struct controller *c, const char *key);
 
 /*
- * Call `fn` for every cached object under the cache lock (borrowed objects; do not call back
- * into the controller from `fn`).
+ * Call `fn` for every cached object with its label and creationTimestamp, under the cache
+ * lock (borrowed strings; do not call back into the controller from `fn`).
  */
-void controller_each(struct controller *c, void (*fn)(void *arg, const char *key, json_object *o),
+void controller_each(struct controller *c,
+                     void (*fn)(void *arg, const char *key, const char *label, const char *created),
                      void *arg);
 
 bool controller_synced(struct controller *c);

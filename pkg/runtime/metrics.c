@@ -42,6 +42,10 @@ int metrics_render(struct metrics *m, struct buf *out)
                 atomic_load(&m->relists), "counter");
         counter(out, "specmesh_kube_requests_total", "Kubernetes API requests by reconciles.",
                 atomic_load(&m->kube_requests), "counter");
+        counter(out, "specmesh_kafka_requests_total", "Kafka requests by reconciles.",
+                atomic_load(&m->kafka_requests), "counter");
+        counter(out, "specmesh_registry_requests_total", "Schema-registry requests by reconciles.",
+                atomic_load(&m->registry_requests), "counter");
         counter(out, "specmesh_workqueue_depth", "Keys waiting in the workqueue.",
                 atomic_load(&m->queue_depth), "gauge");
         counter(out, "specmesh_dataproducts", "DataProducts in the cache.",

@@ -13,15 +13,17 @@ struct buf;
 #define METRICS_BUCKETS 12
 
 struct metrics {
-        atomic_ulong reconciles;     /* reconciles finished */
-        atomic_ulong errors;         /* reconciles that failed and will be retried */
-        atomic_ulong changes;        /* Kafka/registry changes made */
-        atomic_ulong watch_restarts; /* watches re-opened */
-        atomic_ulong relists;        /* full lists (start, 410 Gone) */
-        atomic_ulong kube_requests;  /* API requests sent by finished reconciles */
-        atomic_ulong queue_depth;    /* set by the controller before rendering */
-        atomic_ulong objects;        /* objects in the cache */
-        atomic_int leader;           /* 1 while this instance leads */
+        atomic_ulong reconciles;        /* reconciles finished */
+        atomic_ulong errors;            /* reconciles that failed and will be retried */
+        atomic_ulong changes;           /* Kafka/registry changes made */
+        atomic_ulong watch_restarts;    /* watches re-opened */
+        atomic_ulong relists;           /* full lists (start, 410 Gone) */
+        atomic_ulong kube_requests;     /* API requests sent by finished reconciles */
+        atomic_ulong kafka_requests;    /* Kafka requests sent by reconciles */
+        atomic_ulong registry_requests; /* schema-registry requests sent by reconciles */
+        atomic_ulong queue_depth;       /* set by the controller before rendering */
+        atomic_ulong objects;           /* objects in the cache */
+        atomic_int leader;              /* 1 while this instance leads */
         atomic_ulong dur_count;
         atomic_ulong dur_sum_us;
         atomic_ulong dur_bucket[METRICS_BUCKETS]; /* not cumulative; summed when rendered */
