@@ -110,6 +110,80 @@ static int apply_plan(struct engine *e, struct plan *p, unsigned flags, struct e
         return rc;
 }
 
+/* Put `t` (taken) in place of the topic of its name in `p`, or add it. */
+static int put_topic(struct product *p, struct topic *t)
+{
+        for (size_t i = 0; i < p->topics.len; i++) {
+                struct topic *x = p->topics.items[i];
+                if (strcmp(x->name, t->name) == 0) {
+                        topic_free(x);
+                        p->topics.items[i] = t;
+                        return 0;
+                }
+        }
+        if (vec_push(&p->topics, t) < 0) {
+                topic_free(t);
+                return -1;
+        }
+        return 0;
+}
+
+/* The same for subjects; `s` NULL removes the subject called `name`. */
+static int put_subject(struct product *p, const char *name, struct subject *s)
+{
+        for (size_t i = 0; i < p->subjects.len; i++) {
+                struct subject *x = p->subjects.items[i];
+                if (strcmp(x->name, name) != 0)
+                        continue;
+                subject_free(x);
+                if (s)
+                        p->subjects.items[i] = s;
+                else
+                        vec_remove(&p->subjects, i);
+                return 0;
+        }
+        if (s && vec_push(&p->subjects, s) < 0) {
+                subject_free(s);
+                return -1;
+        }
+        return 0;
+}
+
+/*
+ * Bring `have` (observed before the plan ran) up to date with the ops that went through,
+ * without observing everything again: topics from the plan, and each changed subject read back
+ * for its new version and id (one subject at a time, no listing). ACLs and quotas are not
+ * updated: the status does not show them. Returns 0, or -1 with `err` set.
+ */
+static int after_plan(struct engine *e, struct product *have, const struct plan *p,
+                      const struct product *want, struct err *err)
+{
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                struct subject *s = NULL;
+                struct topic *t;
+                if (op->state != OP_DONE)
+                        continue;
+                if (op->resource == PLAN_TOPIC && op->want_topic) {
+                        t = topic_dup(op->want_topic);
+                        if (!t || put_topic(have, t) < 0)
+                                return err_nomem(err);
+                } else if (op->resource == PLAN_SUBJECT && op->want_subject && e->registry) {
+                        const char *name = op->want_subject->name;
+                        if (registry_read_subject(e->registry, name, product_subject(want, name),
+                                                  &s, err) < 0)
+                                return -1;
+                        if (put_subject(have, name, s) < 0)
+                                return err_nomem(err);
+                } else if (op->resource == PLAN_SUBJECT && op->action == PLAN_DELETE &&
+                           op->have_subject) {
+                        put_subject(have, op->have_subject->name, NULL);
+                }
+        }
+        product_sort(have);
+        return 0;
+}
+
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err)
 {
@@ -129,9 +203,8 @@ int engine_reconcile(struct engine *e, const struct product *want, unsigned flag
                 rc = apply_plan(e, out, flags, err);
         if (have_after && plan_change_count(out) > 0 && !(flags & ENGINE_DRY_RUN)) {
                 struct err oerr;
-                product_free(have);
-                have = engine_observe(e, want, rc < 0 ? &oerr : err);
-                if (!have)
+                err_clear(&oerr);
+                if (after_plan(e, have, out, want, rc < 0 ? &oerr : err) < 0)
                         rc = -1;
         }
 out:

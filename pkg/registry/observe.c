@@ -216,3 +216,9 @@ out:
         vec_release(&names, free);
         return rc;
 }
+
+int registry_read_subject(struct registry *r, const char *name, const struct subject *want,
+                          struct subject **out, struct err *err)
+{
+        return read_subject(r, name, want, out, err);
+}

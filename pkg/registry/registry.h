@@ -17,6 +17,7 @@ struct err;
 struct plan;
 struct product;
 struct registry;
+struct subject;
 
 /* Largest response body accepted from the registry. */
 #define REGISTRY_BODY_MAX (16u << 20)
@@ -70,5 +71,14 @@ int registry_observe(struct registry *r, const char *domain, const struct produc
  * Returns 0 when no op failed, else -1 with `err` summarising the failures.
  */
 int registry_apply(struct registry *r, struct plan *p, unsigned flags, struct err *err);
+
+/*
+ * The latest version of subject `name` (its version, id and compatibility) into *out, NULL
+ * when the subject does not exist. `want` (may be NULL) is the desired subject of that name,
+ * whose text is kept when the registry's is the same schema in another spelling. Two or three
+ * requests, no listing. Returns 0, or -1 with `err` set.
+ */
+int registry_read_subject(struct registry *r, const char *name, const struct subject *want,
+                          struct subject **out, struct err *err);
 
 #endif
