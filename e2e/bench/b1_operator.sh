@@ -13,7 +13,7 @@ b1_op_setup() {
         for n in ${BENCH_B1_SIZES:-50 200}; do
                 bench_products "$n" bench.b1 >/dev/null || return 1
         done
-        bench_note "operator: ${BENCH_OP_WORKERS:-2} workers (--workers), as its ServiceAccount; time from kubectl apply of all N to kubectl wait --for=condition=Ready returning"
+        bench_note "operator: ${BENCH_OP_WORKERS:-2} workers (--workers), as its ServiceAccount; time from kubectl apply of all N until the last is Ready at its generation (one watch, ready.py)"
         op_start --resync 3600
 }
 

@@ -4,7 +4,7 @@
 # that finds nothing to change should cost no Kubernetes writes and a fixed number of Kafka
 # requests per DataProduct, whatever its topic count). B3's products have 1 topic and 1 subject
 # each (1,000 DataProducts = 1,000 topics of 3 partitions); B2 has the 5-topic shape.
-# Knobs: BENCH_B3_SIZES (default "200 1000"), BENCH_B3_RESYNC (seconds, default 30),
+# Knobs: BENCH_B3_SIZES (default "200 1000"), BENCH_B3_RESYNC (seconds, default 120: longer than one pass over 1,000 products, so that "idle" is idle),
 # BENCH_OP_WORKERS.
 # shellcheck shell=bash
 # shellcheck source=op_lib.sh
@@ -38,7 +38,7 @@ b3_resync() {
         k0=$(op_metric specmesh_kube_requests_total)
         a0=$(op_metric specmesh_kafka_requests_total)
         g0=$(op_metric specmesh_registry_requests_total)
-        for i in $(seq 1 $((${BENCH_B3_RESYNC:-30} * 20 + 600))); do
+        for i in $(seq 1 $((${BENCH_B3_RESYNC:-120} * 20 + 600))); do
                 [ "$(op_metric specmesh_reconcile_total)" -ge $((r0 + $1)) ] && break
                 sleep 0.5
         done
@@ -54,7 +54,7 @@ b3_resync() {
 b3_footprint() {
         local n prev=0 dir
         bench_clean bench.b3. || return 1
-        op_start --resync "${BENCH_B3_RESYNC:-30}" || return 1
+        op_start --resync "${BENCH_B3_RESYNC:-120}" || return 1
         b3_idle "N=0"
         for n in ${BENCH_B3_SIZES:-200 1000}; do
                 dir=$(b3_products "$n") || return 1
