@@ -169,7 +169,7 @@ static int http(struct floor *f, const char *method, const char *path, const cha
         curl_easy_setopt(f->curl, CURLOPT_CUSTOMREQUEST, strcmp(method, "POST") ? method : NULL);
         rc = curl_easy_perform(f->curl);
         if (rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR) {
-                /* a lost answer (Apicurio 3.3 under load): retry once on a new connection, and say so */
+                /* a lost answer (Apicurio 3.3 under load): retry once, on a new connection */
                 fprintf(stderr, "bench_floor: %s %s: %s; retrying\n", method, url,
                         curl_easy_strerror(rc));
                 f->retries++;
