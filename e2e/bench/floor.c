@@ -327,7 +327,7 @@ static struct plan_op *acl_op(const struct acl *a, enum plan_action action)
         return op;
 }
 
-/* Send `acls` (struct acl *) in ONE CreateAcls (or DeleteAcls) request. */
+/* Send `acls` (struct acl *) in ONE CreateAcls request (DeleteAcls: chunks of 5,000). */
 static int send_acls(struct floor *f, const struct vec *acls, enum plan_action action,
                      struct err *err)
 {
@@ -344,8 +344,13 @@ static int send_acls(struct floor *f, const struct vec *acls, enum plan_action a
                         goto out;
                 }
         }
-        if ((action == PLAN_CREATE ? kafka_acls_create : kafka_acls_delete)(f->kc, ops, n, err) < 0)
-                goto out;
+        /* the broker removes at most 10,000 bindings per DeleteAcls: clean in chunks */
+        for (size_t at = 0, chunk; at < n; at += chunk) {
+                chunk = action == PLAN_CREATE ? n - at : (n - at < 5000 ? n - at : 5000);
+                if ((action == PLAN_CREATE ? kafka_acls_create : kafka_acls_delete)(f->kc, ops + at,
+                                                                                    chunk, err) < 0)
+                        goto out;
+        }
         for (size_t i = 0; i < n; i++)
                 if (ops[i]->state != OP_DONE && bad++ < 5)
                         fprintf(stderr, "%s\n", ops[i]->error ? ops[i]->error : "acl not done");

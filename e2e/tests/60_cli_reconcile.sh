@@ -168,4 +168,16 @@ out=$("$SM" plan --kafka-config "$work/bad.properties" "$f" 2>&1) || rc=$?
 t_assert_eq "$rc" 1 "exit code with a wrong password"
 grep -qi "auth" <<<"$out" || t_fail "not an authentication error: $out"
 
+step "the registry down: one line naming it, exit 1, nothing written in Kafka either"
+e2e_forget_domain "$LHR"
+rc=0
+out=$("$SM" apply --registry-url http://127.0.0.1:1/apis/ccompat/v7 "$work/heathrow/asyncapi.yaml" 2>&1) || rc=$?
+t_assert_eq "$rc" 1 "exit code with the registry down"
+t_assert_eq "$(wc -l <<<"$out")" 1 "one line for the registry down: $out"
+t_assert_match "$out" "schema registry http://127.0.0.1:1/.*(refused|connect)" "the message names the registry"
+t_assert_eq "$(kafka_partitions london.heathrow.transport._public.airport)" "" "no topic created"
+t_assert_eq "$(kafka_acls_of "$LHR" | wc -l)" 0 "no ACL created"
+"$SM" apply "$work/heathrow/asyncapi.yaml" >/dev/null
+t_assert_eq "$(kafka_partitions london.heathrow.transport._public.airport)" 1 "a re-run with the registry up finishes"
+
 t_done
