@@ -3,6 +3,7 @@
  */
 #include "pkg/runtime/controller.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 #include "pkg/runtime/metrics.h"
 #include "pkg/base/banned.h"
 
-#define LIST_PAGE  500
+#define LIST_PAGE  100 /* a page is parsed as a whole: keep the transient small */
 #define WATCH_GONE 410
 
 #define LABEL_MAX    256
@@ -90,11 +91,6 @@ static struct cached *cached_new(struct controller *c, json_object *obj)
         return e;
 }
 
-static void put_obj(void *v)
-{
-        json_object_put(v);
-}
-
 /* Whether a change from `old` to `cur` is worth a reconcile. */
 static bool relevant(const struct cached *old, const struct cached *cur)
 {
@@ -116,13 +112,12 @@ static void nap(struct controller *c, uint32_t ms)
         }
 }
 
-/* Store `obj` and queue its key when it matters. Cache lock held. */
-static void upsert_locked(struct controller *c, json_object *obj)
+/* Store `cur` (taken; NULL when it could not be made) under `key` and queue the key when it
+ * matters. Cache lock held. */
+static void upsert_locked(struct controller *c, const char *key, struct cached *cur)
 {
-        char key[512];
-        struct cached *cur = cached_new(c, obj), *old = NULL;
+        struct cached *old = NULL;
 
-        key_of(obj, key, sizeof(key));
         if (!cur || map_put(&c->cache, key, cur, (void **)&old) < 0) {
                 cached_free(cur);
                 wq_add(&c->queue, key); /* the worker finds the old entry; a relist repairs */
@@ -157,7 +152,8 @@ static const char *str_at(json_object *o, const char *a, const char *b)
         return json_object_get_string(y);
 }
 
-/* Merge one list page into `seen` (key -> object). Returns the continue token or NULL. */
+/* Merge one list page into `seen` (key -> struct cached *). Returns the continue token or
+ * NULL. */
 static char *take_page(struct controller *c, json_object *page, struct map *seen)
 {
         json_object *items = NULL;
@@ -172,8 +168,11 @@ static char *take_page(struct controller *c, json_object *page, struct map *seen
                                                json_object_new_string(c->cfg.api_version));
                         json_object_object_add(o, "kind", json_object_new_string(c->cfg.kind));
                         key_of(o, key, sizeof(key));
-                        if (map_put(seen, key, json_object_get(o), NULL) < 0)
-                                json_object_put(o);
+                        /* as text at once: 1,000 parsed objects would take ~100 MB */
+                        struct cached *e = cached_new(c, o), *dup = NULL;
+                        if (!e || map_put(seen, key, e, (void **)&dup) < 0)
+                                cached_free(e);
+                        cached_free(dup);
                 }
         }
         return cont && *cont ? str_dup(cont) : NULL;
@@ -194,8 +193,10 @@ static void swap_cache(struct controller *c, struct map *seen, const char *rv)
                 gone.items[i] = remove_locked(c, gone.items[i]); /* now the old object */
         it = 0;
         e = NULL;
-        while (map_next(seen, &it, &e))
-                upsert_locked(c, e->value);
+        while (map_next(seen, &it, &e)) {
+                upsert_locked(c, e->key, e->value);
+                e->value = NULL; /* the cache has it now */
+        }
         snprintf(c->rv, sizeof(c->rv), "%s", rv ? rv : "");
         atomic_store(&c->metrics->objects, c->cache.len);
         pthread_mutex_unlock(&c->mu);
@@ -233,7 +234,8 @@ static int list_all(struct controller *c, struct err *err)
         rc = 0;
 out:
         free(cont);
-        map_release(&seen, put_obj);
+        map_release(&seen, cached_free);
+        malloc_trim(0); /* give the pages' parse trees back to the system */
         return rc;
 }
 
@@ -251,7 +253,8 @@ static int on_event(void *arg, const char *type, json_object *obj)
         }
         pthread_mutex_lock(&c->mu);
         if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
-                upsert_locked(c, obj);
+                key_of(obj, key, sizeof(key));
+                upsert_locked(c, key, cached_new(c, obj));
         } else if (strcmp(type, "DELETED") == 0) {
                 key_of(obj, key, sizeof(key));
                 old = remove_locked(c, key);
@@ -391,6 +394,9 @@ static void *worker(void *arg)
                 }
                 wq_done(&c->queue, key);
                 free(key);
+                /* idle now: return what the reconciles' parse trees left in the heap */
+                if (wq_len(&c->queue) == 0)
+                        malloc_trim(0);
         }
         free(w);
         return NULL;
