@@ -184,13 +184,21 @@ e2e_forget_domain() {
                 grep -F "$d."); do
                 kafka_topics --delete --topic "$t" >/dev/null 2>&1 || true
         done
-        kafka_acls --remove --force --resource-pattern-type prefixed --topic "$d." >/dev/null 2>&1 || true
-        kafka_acls --remove --force --resource-pattern-type any --topic "*" --principal "User:$d" >/dev/null 2>&1 || true
+        # AclCommand removes by exact resource pattern; its principal option is --allow-principal
+        # (--principal is for --list only)
+        local p
+        for p in "$d." "$d._public." "$d._private."; do
+                kafka_acls --remove --force --resource-pattern-type prefixed --topic "$p" >/dev/null 2>&1 || true
+        done
         kafka_acls --remove --force --resource-pattern-type prefixed --group "$d." >/dev/null 2>&1 || true
         kafka_acls --remove --force --resource-pattern-type prefixed --transactional-id "$d." >/dev/null 2>&1 || true
-        kafka_acls --remove --force --cluster --principal "User:$d" >/dev/null 2>&1 || true
+        kafka_acls --remove --force --cluster --allow-principal "User:$d" --operation IdempotentWrite >/dev/null 2>&1 || true
+        # literal grants on the domain's topics (they outlive the topics)
+        for t in $(kafka_acls --list 2>/dev/null | grep -oE "name=$d\.[^,]*, patternType=LITERAL" | sed 's/name=//; s/, patternType=LITERAL//' | sort -u); do
+                kafka_acls --remove --force --topic "$t" >/dev/null 2>&1 || true
+        done
         kafka_configs --alter --entity-type users --entity-name "$d" --delete-config producer_byte_rate,consumer_byte_rate,request_percentage >/dev/null 2>&1 || true
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$d."); do
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$d."); do
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
         done
