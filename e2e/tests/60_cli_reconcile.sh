@@ -125,6 +125,22 @@ t_assert_eq "$(kafka_partitions "$PURCHASE")" 8 "partitions untouched"
 t_assert_eq "$(kafka_topic_config "$ATTENDEE" retention.ms)" 172800000 "other change applied"
 sed -i "s/partitions: 3/partitions: 8/" "$f"
 
+step "a replication-factor change is refused, never done by recreating the topic"
+"$SM" apply "$f" >/dev/null # settle what the steps before left pending
+python3 - "$f" <<'PY'
+import sys; p = sys.argv[1]; s = open(p).read()
+i = s.index("replicas: 1")  # the first channel's
+open(p, "w").write(s[:i] + "replicas: 2" + s[i + len("replicas: 1"):])
+PY
+before=$(kafka_partitions "$ATTENDEE")
+rc=0
+"$SM" apply "$f" >"$work/rf.txt" 2>&1 || rc=$?
+cat "$work/rf.txt"
+t_assert_eq "$rc" 1 "apply exit code with a replication-factor change"
+grep -q "replication factor cannot change (1 -> 2)" "$work/rf.txt" || t_fail "no replication-factor message"
+t_assert_eq "$(kafka_partitions "$ATTENDEE")" "$before" "the topic is untouched"
+sed -i "0,/replicas: 2/s//replicas: 1/" "$f"
+
 step "an incompatible schema is refused with the registry's reasons"
 avsc=$work/bigdatalondon/schema/$ATTENDEE.avsc
 sed -i 's/{"name": "id", "type": "long", "doc": "Id of the human"},/{"name": "id", "type": "long", "doc": "Id of the human"}, {"name": "badge", "type": "string"},/' "$avsc"
