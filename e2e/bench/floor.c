@@ -571,7 +571,7 @@ static int list_subjects(struct floor *f, const char *prefix, struct vec *out, s
         struct json_object *arr;
         long st = 0;
 
-        if (http(f, "GET", "/subjects", NULL, &st, err) < 0)
+        if (http(f, "GET", "/subjects?limit=100000", NULL, &st, err) < 0)
                 return -1;
         arr = ccompat_parse(f->body.data, f->body.len);
         if (st != 200 || !json_object_is_type(arr, json_type_array)) {
@@ -607,8 +607,9 @@ static int delete_subjects(struct floor *f, const struct vec *names, struct err 
         return rc;
 }
 
-/* Delete the subjects under `prefix`. Pass after pass: Apicurio's GET /subjects lists at most
- * 1,000 subjects (apicurio.ccompat.max-subjects), so one list may not show them all. */
+/* Delete the subjects under `prefix`, pass after pass: the list asks for every subject
+ * (Apicurio answers 1,000 without `limit`), and a registry that caps it anyway shows the rest
+ * on the next pass. */
 static int clean_subjects(struct floor *f, const char *prefix, struct err *err)
 {
         struct vec names;
