@@ -164,9 +164,9 @@ char *kr_str(struct kreader *r)
         return s;
 }
 
-const unsigned char *kr_bytes(struct kreader *r, int32_t *len)
+/* The next `n` bytes (n < 0: null), or NULL with r->bad set when the frame is shorter. */
+static const unsigned char *take(struct kreader *r, int32_t n, int32_t *len)
 {
-        int32_t n = kr_i32(r);
         const unsigned char *p;
 
         *len = 0;
@@ -180,6 +180,11 @@ const unsigned char *kr_bytes(struct kreader *r, int32_t *len)
         r->off += (size_t)n;
         *len = n;
         return p;
+}
+
+const unsigned char *kr_bytes(struct kreader *r, int32_t *len)
+{
+        return take(r, kr_i32(r), len);
 }
 
 int32_t kr_count(struct kreader *r, int32_t max)
@@ -330,20 +335,7 @@ char *kr_cstr(struct kreader *r)
 
 const unsigned char *kr_cbytes(struct kreader *r, int32_t *len)
 {
-        int32_t n = clen(r, INT32_MAX - 1);
-        const unsigned char *p;
-
-        *len = 0;
-        if (r->bad || n < 0)
-                return NULL;
-        if (r->len - r->off < (size_t)n) {
-                r->bad = 1;
-                return NULL;
-        }
-        p = r->p + r->off;
-        r->off += (size_t)n;
-        *len = n;
-        return p;
+        return take(r, clen(r, INT32_MAX - 1), len);
 }
 
 int32_t kr_ccount(struct kreader *r, int32_t max)
