@@ -148,22 +148,6 @@ double kr_f64(struct kreader *r)
         return v;
 }
 
-char *kr_str(struct kreader *r)
-{
-        int16_t n = kr_i16(r);
-        char *s;
-
-        if (r->bad || n < 0)
-                return NULL;
-        if (r->len - r->off < (size_t)n) {
-                r->bad = 1;
-                return NULL;
-        }
-        s = str_ndup((const char *)r->p + r->off, (size_t)n);
-        r->off += (size_t)n;
-        return s;
-}
-
 /* The next `n` bytes (n < 0: null), or NULL with r->bad set when the frame is shorter. */
 static const unsigned char *take(struct kreader *r, int32_t n, int32_t *len)
 {
@@ -180,6 +164,20 @@ static const unsigned char *take(struct kreader *r, int32_t n, int32_t *len)
         r->off += (size_t)n;
         *len = n;
         return p;
+}
+
+/* A string of `n` bytes (n < 0: null) as a new C string, or NULL. */
+static char *take_str(struct kreader *r, int32_t n)
+{
+        int32_t len;
+        const unsigned char *p = take(r, n, &len);
+
+        return p ? str_ndup((const char *)p, (size_t)len) : NULL;
+}
+
+char *kr_str(struct kreader *r)
+{
+        return take_str(r, kr_i16(r));
 }
 
 const unsigned char *kr_bytes(struct kreader *r, int32_t *len)
@@ -319,18 +317,7 @@ static int32_t clen(struct kreader *r, int32_t max)
 
 char *kr_cstr(struct kreader *r)
 {
-        int32_t n = clen(r, INT16_MAX);
-        char *s;
-
-        if (r->bad || n < 0)
-                return NULL;
-        if (r->len - r->off < (size_t)n) {
-                r->bad = 1;
-                return NULL;
-        }
-        s = str_ndup((const char *)r->p + r->off, (size_t)n);
-        r->off += (size_t)n;
-        return s;
+        return take_str(r, clen(r, INT16_MAX));
 }
 
 const unsigned char *kr_cbytes(struct kreader *r, int32_t *len)
