@@ -46,6 +46,11 @@ enum {
 int cli_conn_flag(struct cli_conn *c, int opt, const char *arg);
 
 struct product;
+struct catalog;
+
+/* Read the specs in FILEs and DIRs (searched for spec files) into `c`, sorted; problems go to
+ * stderr. Returns 0, or -1 when any spec is invalid. */
+int cli_load_catalog(char **paths, int n, struct catalog *c);
 
 /*
  * Load a spec file (AsyncAPI document or DataProduct manifest). On failure prints every
@@ -65,5 +70,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
+int cmd_catalogue(int argc, char **argv);
+int cmd_topology(int argc, char **argv);
 
 #endif

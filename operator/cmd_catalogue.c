@@ -1,0 +1,186 @@
+/*
+ * `specmesh catalogue`: the data catalogue of a set of specs, as JSON, HTML or Backstage
+ * entities. Also the spec loader `specmesh topology` shares.
+ */
+#include "operator/cli.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pkg/asyncapi/diag.h"
+#include "pkg/base/buf.h"
+#include "pkg/base/str.h"
+#include "pkg/base/vec.h"
+#include "pkg/catalog/catalog.h"
+#include "pkg/base/banned.h"
+
+#define OUT_MAX   (64u << 20)
+#define SPEC_MAX  (4u << 20)
+#define DIR_DEPTH 8
+
+static const char usage[] =
+    "usage: specmesh catalogue DIR|FILE... [-o json|html|backstage] [--tag TAG] [--q TEXT]\n\n"
+    "The data catalogue of the given specs (AsyncAPI documents or DataProduct manifests;\n"
+    "a DIR is searched for *.yaml, *.yml and *.json files that are specs): every product's\n"
+    "domain, owner, title and description, its public and protected topics with partitions,\n"
+    "tags, message names, schema subject and text, and who may read each protected topic.\n"
+    "Private topics are never listed.\n\n"
+    "  -o, --output FORMAT   json (default), html (a page for people) or backstage (catalog\n"
+    "                        entities: Domain, System, Component, API of type asyncapi,\n"
+    "                        Resources for topics)\n"
+    "  --tag TAG             only products with a topic tagged TAG\n"
+    "  --q TEXT              only products that mention TEXT (case-insensitive)\n\n"
+    "Exit: 0, or 1 when a spec is invalid (the problems are printed as file:line:column).\n";
+
+static bool spec_name(const char *name)
+{
+        return str_ends_with(name, ".yaml") || str_ends_with(name, ".yml") ||
+               str_ends_with(name, ".json");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The spec files under `dir`, sorted, appended to `files`. */
+static int walk(const char *dir, int depth, struct vec *files)
+{
+        DIR *d = depth > DIR_DEPTH ? NULL : opendir(dir);
+        struct dirent *e;
+        struct vec here = VEC_INIT;
+        int rc = 0;
+
+        if (!d)
+                return 0;
+        while ((e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char *path = str_printf("%s/%s", dir, e->d_name);
+                if (!path || vec_push(&here, path) < 0) {
+                        free(path);
+                        rc = -1;
+                        break;
+                }
+        }
+        closedir(d);
+        vec_sort(&here, cmp_str);
+        for (size_t i = 0; rc == 0 && i < here.len; i++) {
+                struct stat st;
+                char *path = here.items[i];
+                if (stat(path, &st) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode)) {
+                        rc = walk(path, depth + 1, files);
+                } else if (S_ISREG(st.st_mode) && spec_name(path)) {
+                        if (vec_push(files, path) == 0)
+                                here.items[i] = NULL;
+                }
+        }
+        vec_release(&here, free);
+        return rc;
+}
+
+/* Add one file: named files must be specs, files found in a directory may be other YAML. */
+static int add_one(struct catalog *c, const char *path, bool named, struct diags *d)
+{
+        size_t len = 0;
+        char *data = str_read_file(path, SPEC_MAX, &len);
+        int rc = 0;
+
+        if (!data)
+                return diags_add(d, path, 0, 0, NULL, "cannot read the file");
+        if (named || catalog_is_spec(path, data, len))
+                rc = catalog_add_file(c, path, d);
+        free(data);
+        return rc;
+}
+
+int cli_load_catalog(char **paths, int n, struct catalog *c)
+{
+        struct diags d;
+        int rc = 0;
+
+        diags_init(&d);
+        for (int i = 0; i < n; i++) {
+                struct stat st;
+                struct vec files = VEC_INIT;
+                if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+                        if (walk(paths[i], 0, &files) < 0)
+                                rc = diags_add(&d, paths[i], 0, 0, NULL, "out of memory");
+                        for (size_t k = 0; k < files.len; k++)
+                                rc |= add_one(c, files.items[k], false, &d);
+                        vec_release(&files, free);
+                } else {
+                        rc |= add_one(c, paths[i], true, &d);
+                }
+        }
+        diags_print(&d, stderr);
+        diags_release(&d);
+        catalog_sort(c);
+        return rc < 0 ? -1 : 0;
+}
+
+int cmd_catalogue(int argc, char **argv)
+{
+        static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"tag", required_argument, NULL, 't'},
+                                             {"q", required_argument, NULL, 'q'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+        const char *format = "json", *tag = NULL, *q = NULL;
+        struct catalog c;
+        struct buf out;
+        int opt, rc = EXIT_ERROR;
+
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+                if (opt == 'h') {
+                        fputs(usage, stdout);
+                        return EXIT_OK;
+                }
+                if (opt == 'o')
+                        format = optarg;
+                else if (opt == 't')
+                        tag = optarg;
+                else if (opt == 'q')
+                        q = optarg;
+                else {
+                        fputs(usage, stderr);
+                        return EXIT_ERROR;
+                }
+        }
+        if (strcmp(format, "json") && strcmp(format, "html") && strcmp(format, "backstage")) {
+                fprintf(stderr, "specmesh catalogue: -o is json, html or backstage, not '%s'\n",
+                        format);
+                return EXIT_ERROR;
+        }
+        if (optind == argc) {
+                fprintf(stderr, "specmesh catalogue: no DIR or FILE given\n%s", usage);
+                return EXIT_ERROR;
+        }
+        catalog_init(&c);
+        buf_init(&out, OUT_MAX);
+        if (cli_load_catalog(argv + optind, argc - optind, &c) < 0)
+                goto out;
+        if (format[0] == 'j')
+                catalog_render_json(&c, tag, q, &out);
+        else if (format[0] == 'h')
+                catalog_render_html(&c, tag, q, &out);
+        else
+                catalog_render_backstage(&c, tag, q, &out);
+        if (out.failed) {
+                fprintf(stderr, "specmesh catalogue: the output is larger than %u MiB\n",
+                        OUT_MAX >> 20);
+                goto out;
+        }
+        fwrite(out.data ? out.data : "", 1, out.len, stdout);
+        rc = EXIT_OK;
+out:
+        buf_release(&out);
+        catalog_release(&c);
+        return rc;
+}
