@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +16,9 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
+#include "pkg/base/err.h"
 #include "pkg/catalog/catalog.h"
+#include "pkg/runtime/httpd.h"
 #include "pkg/base/banned.h"
 
 #define OUT_MAX   (64u << 20)
@@ -32,7 +36,10 @@ static const char usage[] =
     "                        entities: Domain, System, Component, API of type asyncapi,\n"
     "                        Resources for topics)\n"
     "  --tag TAG             only products with a topic tagged TAG\n"
-    "  --q TEXT              only products that mention TEXT (case-insensitive)\n\n"
+    "  --q TEXT              only products that mention TEXT (case-insensitive)\n"
+    "  --serve ADDR          serve the catalogue on HOST:PORT instead (the operator's pages:\n"
+    "                        /catalogue, /api/v1/products, /topology,\n"
+    "                        /backstage/catalog-info.yaml) until SIGINT or SIGTERM\n\n"
     "Exit: 0, or 1 when a spec is invalid (the problems are printed as file:line:column).\n";
 
 static bool spec_name(const char *name)
@@ -124,14 +131,54 @@ int cli_load_catalog(char **paths, int n, struct catalog *c)
         return rc < 0 ? -1 : 0;
 }
 
+static volatile sig_atomic_t serving = 1;
+
+static void on_signal(int sig)
+{
+        (void)sig;
+        serving = 0;
+}
+
+static void route(void *arg, const struct httpd_request *r, struct httpd_response *w)
+{
+        if (!catalog_route(arg, r->path, httpd_query(r, "tag"), httpd_query(r, "q"), &w->status,
+                           &w->content_type, &w->body)) {
+                w->status = 404;
+                buf_puts(&w->body, "not found\n");
+        }
+}
+
+/* Serve `c` read-only until a signal. */
+static int serve(const struct catalog *c, const char *addr)
+{
+        struct httpd h;
+        struct err err;
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_signal;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+        err_clear(&err);
+        if (httpd_start(&h, addr, NULL, route, (void *)c, &err) < 0) {
+                fprintf(stderr, "specmesh catalogue: %s\n", err.msg);
+                return EXIT_ERROR;
+        }
+        fprintf(stderr, "specmesh catalogue: %zu products on %s (port %d)\n", c->products.len, addr,
+                h.port);
+        while (serving)
+                pause();
+        httpd_stop(&h);
+        return EXIT_OK;
+}
+
 int cmd_catalogue(int argc, char **argv)
 {
-        static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                             {"tag", required_argument, NULL, 't'},
-                                             {"q", required_argument, NULL, 'q'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-        const char *format = "json", *tag = NULL, *q = NULL;
+        static const struct option opts[] = {
+            {"output", required_argument, NULL, 'o'}, {"tag", required_argument, NULL, 't'},
+            {"q", required_argument, NULL, 'q'},      {"serve", required_argument, NULL, 's'},
+            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        const char *format = "json", *tag = NULL, *q = NULL, *addr = NULL;
         struct catalog c;
         struct buf out;
         int opt, rc = EXIT_ERROR;
@@ -148,6 +195,8 @@ int cmd_catalogue(int argc, char **argv)
                         tag = optarg;
                 else if (opt == 'q')
                         q = optarg;
+                else if (opt == 's')
+                        addr = optarg;
                 else {
                         fputs(usage, stderr);
                         return EXIT_ERROR;
@@ -166,6 +215,10 @@ int cmd_catalogue(int argc, char **argv)
         buf_init(&out, OUT_MAX);
         if (cli_load_catalog(argv + optind, argc - optind, &c) < 0)
                 goto out;
+        if (addr) {
+                rc = serve(&c, addr);
+                goto out;
+        }
         if (format[0] == 'j')
                 catalog_render_json(&c, tag, q, &out);
         else if (format[0] == 'h')

@@ -32,8 +32,10 @@ static const char usage[] =
     "  --workers N             reconciles run in parallel (default 2)\n"
     "  --resync DURATION       re-check every DataProduct this often for drift: 300, 300s,\n"
     "                          5m (default 5m; 0: never)\n"
-    "  --metrics-addr ADDR     /healthz, /readyz, /metrics on IPv4:PORT (default 0.0.0.0:8080;\n"
-    "                          \"0\" turns it off)\n"
+    "  --metrics-addr ADDR     /healthz, /readyz, /metrics and the read-only catalogue\n"
+    "                          (/catalogue, /api/v1/products, /topology,\n"
+    "                          /backstage/catalog-info.yaml) on HOST:PORT; 0.0.0.0:PORT and\n"
+    "                          :PORT mean IPv4 and IPv6 (default 0.0.0.0:8080; \"0\": off)\n"
     "  --leader-elect          hold a Lease so only one replica acts\n"
     "  --lease-namespace NS    the Lease's namespace (default $POD_NAMESPACE, else\n"
     "                          specmesh-system)\n"
@@ -222,33 +224,31 @@ struct health {
         atomic_bool started;   /* the controller runs */
 };
 
-static int serve(void *arg, const char *path, struct buf *out)
+static void serve(void *arg, const struct httpd_request *r, struct httpd_response *w)
 {
         struct health *h = arg;
         bool leading = !h->leader || atomic_load(&h->leader->leading);
+        bool running = atomic_load(&h->started);
 
-        if (strcmp(path, "/healthz") == 0) {
+        if (strcmp(r->path, "/healthz") == 0) {
                 bool lost = h->leader && atomic_load(&h->leader->lost);
-                buf_puts(out, lost ? "leadership lost\n" : "ok\n");
-                return lost ? 503 : 200;
-        }
-        if (strcmp(path, "/readyz") == 0) {
+                buf_puts(&w->body, lost ? "leadership lost\n" : "ok\n");
+                w->status = lost ? 503 : 200;
+        } else if (strcmp(r->path, "/readyz") == 0) {
                 /* a standby is ready (to take over); a leader once its cache is filled */
-                bool ready =
-                    !leading || (atomic_load(&h->started) && controller_synced(&h->op->ctl));
-                buf_puts(out, ready ? (leading ? "ok\n" : "ok (standby)\n") : "starting\n");
-                return ready ? 200 : 503;
-        }
-        if (strcmp(path, "/metrics") == 0) {
-                if (atomic_load(&h->started))
+                bool ready = !leading || (running && controller_synced(&h->op->ctl));
+                buf_puts(&w->body, ready ? (leading ? "ok\n" : "ok (standby)\n") : "starting\n");
+                w->status = ready ? 200 : 503;
+        } else if (strcmp(r->path, "/metrics") == 0) {
+                if (running)
                         atomic_store(&h->op->metrics.queue_depth,
                                      controller_queue_len(&h->op->ctl));
-                atomic_store(&h->op->metrics.leader, leading && atomic_load(&h->started));
-                metrics_render(&h->op->metrics, out);
-                return 200;
+                atomic_store(&h->op->metrics.leader, leading && running);
+                metrics_render(&h->op->metrics, &w->body);
+        } else if (!op_catalogue(&h->op->ctl, running, r, w)) {
+                buf_puts(&w->body, "not found\n");
+                w->status = 404;
         }
-        buf_puts(out, "not found\n");
-        return 404;
 }
 
 static int make_workers(struct operator* op, int n, struct err *err)
@@ -310,7 +310,7 @@ static int run(const struct opts *o, struct operator* op)
         struct kube_config kc;
         struct leader l = {0};
         struct health h = {op, NULL, false};
-        struct httpd web = {.fd = -1};
+        struct httpd web = {0};
         struct err err;
         char path[512];
         int rc = EXIT_ERROR;
@@ -336,7 +336,7 @@ static int run(const struct opts *o, struct operator* op)
                 h.leader = &l;
         }
         if (strcmp(o->metrics_addr, "0") != 0 &&
-            httpd_start(&web, o->metrics_addr, serve, &h, &err) < 0)
+            httpd_start(&web, o->metrics_addr, NULL, serve, &h, &err) < 0)
                 goto out;
         if (make_workers(op, o->workers, &err) < 0)
                 goto out;

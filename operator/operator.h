@@ -12,6 +12,7 @@
 #include "operator/cli.h"
 #include "operator/engine.h"
 #include "pkg/runtime/controller.h"
+#include "pkg/runtime/httpd.h"
 #include "pkg/runtime/metrics.h"
 
 #define DP_GROUP_VERSION "specmesh.io/v1alpha1"
@@ -41,5 +42,9 @@ extern const struct controller_ops dp_ops;
 /* The domain a DataProduct object claims ("a.b.c" from spec.asyncapi.id "urn:a:b:c"), or
  * "" when it claims none. Writes at most `n` bytes. */
 void dp_domain(json_object *obj, char *out, size_t n);
+
+/* catalogue_http.c: answer a catalogue route from the cache; false when `r` is none. */
+bool op_catalogue(struct controller *ctl, bool running, const struct httpd_request *r,
+                  struct httpd_response *w);
 
 #endif

@@ -99,6 +99,16 @@ int catalog_render_html(const struct catalog *c, const char *tag, const char *q,
 int catalog_render_backstage(const struct catalog *c, const char *tag, const char *q,
                              struct buf *out);
 
+/*
+ * The catalogue's read-only HTTP routes, without the HTTP: /api/v1/products (JSON),
+ * /api/v1/products/<domain>, /catalogue and / (HTML), /topology (SVG; .dot and .mmd too),
+ * /backstage/catalog-info.yaml (Backstage entities; register it as a location). `tag` and `q`
+ * are the search (NULL: none). Returns false when `path` is none of them; else fills the
+ * status, a static content type and `out`.
+ */
+bool catalog_route(const struct catalog *c, const char *path, const char *tag, const char *q,
+                   int *status, const char **ctype, struct buf *out);
+
 /* Append `s` with & < > " ' escaped for HTML text and attribute values. */
 int html_escape(struct buf *out, const char *s);
 

@@ -479,6 +479,20 @@ void controller_each(struct controller *c,
         pthread_mutex_unlock(&c->mu);
 }
 
+void controller_each_json(struct controller *c,
+                          void (*fn)(void *arg, const char *key, const char *json), void *arg)
+{
+        size_t it = 0;
+        struct map_ent *e = NULL;
+
+        pthread_mutex_lock(&c->mu);
+        while (map_next(&c->cache, &it, &e)) {
+                const struct cached *x = e->value;
+                fn(arg, e->key, x->json);
+        }
+        pthread_mutex_unlock(&c->mu);
+}
+
 bool controller_synced(struct controller *c)
 {
         return atomic_load(&c->synced);

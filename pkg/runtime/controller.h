@@ -107,6 +107,13 @@ void controller_each(struct controller *c,
                      void (*fn)(void *arg, const char *key, const char *label, const char *created),
                      void *arg);
 
+/*
+ * Call `fn` for every cached object's JSON text (compact, without managedFields), under the
+ * cache lock: copy what you need and return quickly.
+ */
+void controller_each_json(struct controller *c,
+                          void (*fn)(void *arg, const char *key, const char *json), void *arg);
+
 bool controller_synced(struct controller *c);
 size_t controller_queue_len(struct controller *c);
 
