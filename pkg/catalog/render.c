@@ -177,6 +177,7 @@ static const char page_head[] =
     "margin:0 .2rem .2rem 0;text-decoration:none;color:#1a4d8f}\n"
     ".public{color:#17702a} .protected{color:#a15c00} .ready{color:#17702a} "
     ".notready{color:#b00020}\n"
+    "td code{word-break:break-all} td:first-child{width:34%}\n"
     "pre{background:#f6f6f6;padding:.5rem;overflow:auto;max-height:20rem}\n"
     "</style></head><body>\n";
 
