@@ -26,12 +26,14 @@
 #define DIR_DEPTH 8
 
 static const char usage[] =
-    "usage: specmesh catalogue DIR|FILE... [-o json|html|backstage] [--tag TAG] [--q TEXT]\n\n"
+    "usage: specmesh catalogue DIR|FILE... [-o json|html|backstage] [--tag TAG] [--q TEXT]\n"
+    "       specmesh catalogue --cluster [--kubeconfig FILE] [--namespace NS] [...]\n\n"
     "The data catalogue of the given specs (AsyncAPI documents or DataProduct manifests;\n"
     "a DIR is searched for *.yaml, *.yml and *.json files that are specs): every product's\n"
     "domain, owner, title and description, its public and protected topics with partitions,\n"
     "tags, message names, schema subject and text, and who may read each protected topic.\n"
-    "Private topics are never listed.\n\n"
+    "Private topics are never listed. With --cluster, the DataProducts in the API server\n"
+    "(their Ready too) instead of files.\n\n"
     "  -o, --output FORMAT   json (default), html (a page for people) or backstage (catalog\n"
     "                        entities: Domain, System, Component, API of type asyncapi,\n"
     "                        Resources for topics)\n"
@@ -40,6 +42,9 @@ static const char usage[] =
     "  --serve ADDR          serve the catalogue on HOST:PORT instead (the operator's pages:\n"
     "                        /catalogue, /api/v1/products, /topology,\n"
     "                        /backstage/catalog-info.yaml) until SIGINT or SIGTERM\n\n"
+    "  --cluster             read the DataProducts from the API server instead of files\n"
+    "  --kubeconfig FILE     (default: $KUBECONFIG, in-cluster, ~/.kube/config)\n"
+    "  --namespace NS        only this namespace (default: all)\n\n"
     "Exit: 0, or 1 when a spec is invalid (the problems are printed as file:line:column).\n";
 
 static bool spec_name(const char *name)
@@ -174,17 +179,30 @@ static int serve(const struct catalog *c, const char *addr)
 
 int cmd_catalogue(int argc, char **argv)
 {
-        static const struct option opts[] = {
-            {"output", required_argument, NULL, 'o'}, {"tag", required_argument, NULL, 't'},
-            {"q", required_argument, NULL, 'q'},      {"serve", required_argument, NULL, 's'},
-            {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+        static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                             {"tag", required_argument, NULL, 't'},
+                                             {"q", required_argument, NULL, 'q'},
+                                             {"serve", required_argument, NULL, 's'},
+                                             {"cluster", no_argument, NULL, 'C'},
+                                             {"kubeconfig", required_argument, NULL, 'K'},
+                                             {"namespace", required_argument, NULL, 'N'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
         const char *format = "json", *tag = NULL, *q = NULL, *addr = NULL;
         struct catalog c;
         struct buf out;
+        const char *kubeconfig = NULL, *ns = NULL;
+        bool cluster = false;
         int opt, rc = EXIT_ERROR;
 
         optind = 1;
         while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+                if (opt == 'C' || opt == 'K' || opt == 'N') {
+                        cluster = true;
+                        kubeconfig = opt == 'K' ? optarg : kubeconfig;
+                        ns = opt == 'N' ? optarg : ns;
+                        continue;
+                }
                 if (opt == 'h') {
                         fputs(usage, stdout);
                         return EXIT_OK;
@@ -207,13 +225,18 @@ int cmd_catalogue(int argc, char **argv)
                         format);
                 return EXIT_ERROR;
         }
-        if (optind == argc) {
+        if (cluster && optind != argc) {
+                fprintf(stderr, "specmesh %s: --cluster or DIR|FILE, not both\n", argv[0]);
+                return EXIT_ERROR;
+        }
+        if (optind == argc && !cluster) {
                 fprintf(stderr, "specmesh catalogue: no DIR or FILE given\n%s", usage);
                 return EXIT_ERROR;
         }
         catalog_init(&c);
         buf_init(&out, OUT_MAX);
-        if (cli_load_catalog(argv + optind, argc - optind, &c) < 0)
+        if (cluster ? cli_load_cluster(kubeconfig, ns, &c) < 0
+                    : cli_load_catalog(argv + optind, argc - optind, &c) < 0)
                 goto out;
         if (addr) {
                 rc = serve(&c, addr);

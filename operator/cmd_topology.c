@@ -15,7 +15,8 @@
 #define OUT_MAX (64u << 20)
 
 static const char usage[] =
-    "usage: specmesh topology DIR|FILE... [-o svg|dot|mermaid] [--link URL]\n\n"
+    "usage: specmesh topology DIR|FILE... [-o svg|dot|mermaid] [--link URL]\n"
+    "       specmesh topology --cluster [--kubeconfig FILE] [--namespace NS] [...]\n\n"
     "Draw the mesh the given specs describe: domains as boxes, their products and public and\n"
     "protected topics, arrows from producer to topic and from topic to the domains that read\n"
     "it (consumed channels, and grants nobody consumes yet, dotted). A consumed channel the\n"
@@ -24,22 +25,36 @@ static const char usage[] =
     "  -o, --output FORMAT   svg (default), dot or mermaid\n"
     "  --link URL            make nodes links to URL#product-<domain> / URL#topic-<topic>\n"
     "                        (e.g. catalogue.html)\n\n"
+    "  --cluster             read the DataProducts from the API server instead of files\n"
+    "  --kubeconfig FILE     (default: $KUBECONFIG, in-cluster, ~/.kube/config)\n"
+    "  --namespace NS        only this namespace (default: all)\n\n"
     "Exit: 0, or 1 when a spec is invalid.\n";
 
 int cmd_topology(int argc, char **argv)
 {
         static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
                                              {"link", required_argument, NULL, 'l'},
+                                             {"cluster", no_argument, NULL, 'C'},
+                                             {"kubeconfig", required_argument, NULL, 'K'},
+                                             {"namespace", required_argument, NULL, 'N'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
         const char *format = "svg", *link = NULL;
         struct catalog c;
         struct buf dot, svg;
         struct err err;
+        const char *kubeconfig = NULL, *ns = NULL;
+        bool cluster = false;
         int opt, rc = EXIT_ERROR;
 
         optind = 1;
         while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+                if (opt == 'C' || opt == 'K' || opt == 'N') {
+                        cluster = true;
+                        kubeconfig = opt == 'K' ? optarg : kubeconfig;
+                        ns = opt == 'N' ? optarg : ns;
+                        continue;
+                }
                 if (opt == 'h') {
                         fputs(usage, stdout);
                         return EXIT_OK;
@@ -57,7 +72,11 @@ int cmd_topology(int argc, char **argv)
                 fprintf(stderr, "specmesh topology: -o is svg, dot or mermaid, not '%s'\n", format);
                 return EXIT_ERROR;
         }
-        if (optind == argc) {
+        if (cluster && optind != argc) {
+                fprintf(stderr, "specmesh %s: --cluster or DIR|FILE, not both\n", argv[0]);
+                return EXIT_ERROR;
+        }
+        if (optind == argc && !cluster) {
                 fprintf(stderr, "specmesh topology: no DIR or FILE given\n%s", usage);
                 return EXIT_ERROR;
         }
@@ -65,7 +84,8 @@ int cmd_topology(int argc, char **argv)
         buf_init(&dot, OUT_MAX);
         buf_init(&svg, OUT_MAX);
         err_clear(&err);
-        if (cli_load_catalog(argv + optind, argc - optind, &c) < 0)
+        if (cluster ? cli_load_cluster(kubeconfig, ns, &c) < 0
+                    : cli_load_catalog(argv + optind, argc - optind, &c) < 0)
                 goto out;
         if (strcmp(format, "mermaid") == 0) {
                 if (topology_mermaid(&c, &dot) == 0)

@@ -96,6 +96,15 @@ t_assert_eq "$(count_products '/api/v1/products?tag=nothing-has-this')" 0 "an un
 t_assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/products/no.such.domain")" 404 "unknown domain"
 t_assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/api/v1/products")" 405 "read-only"
 
+step "the CLI reads the same from the API server (--cluster)"
+"$SM" catalogue --cluster --kubeconfig "$KUBECONFIG" --namespace "$ns" >"$work/cli.json"
+t_assert_eq "$(python3 -c 'import json,sys; print(" ".join(p["domain"] for p in json.load(open(sys.argv[1]))["products"]))' "$work/cli.json")" \
+        "$EVIL $BDL $TRN $LHR" "specmesh catalogue --cluster"
+t_assert_eq "$(python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2])); n = lambda d: [[(t["name"], t["readers"], t["tags"]) for t in p["topics"]] for p in d["products"]]; print(n(a) == n(b))' "$work/cli.json" "$work/all.json")" \
+        True "the same topics as the operator's API"
+"$SM" topology --cluster --kubeconfig "$KUBECONFIG" --namespace "$ns" -o dot >"$work/cli.dot"
+t_assert_match "$(cat "$work/cli.dot")" "id=\"denied:$PURCHASE:$LHR\"" "specmesh topology --cluster"
+
 step "the topology and the Backstage location"
 api /topology >"$work/topology.svg"
 t_assert_match "$(cat "$work/topology.svg")" "<g id=\"denied:$PURCHASE:$LHR\" class=\"edge denied\"" "Heathrow's read drawn denied"

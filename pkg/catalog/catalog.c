@@ -327,6 +327,23 @@ static int public_json(const struct ynode *doc, const struct product *p, struct 
         return out->failed ? -1 : 0;
 }
 
+/* The registry's versions, as the operator wrote them on the status ({name, version, id}). */
+static void take_versions(const struct ynode *subjects, struct cat_product *cp)
+{
+        for (size_t i = 0; subjects && subjects->type == YNODE_SEQ && i < subjects->len; i++) {
+                const char *name = ynode_str(subjects->items[i], "name");
+                const char *version = ynode_str(subjects->items[i], "version");
+                long v;
+                if (!name || !version || str_to_long(version, 1, 1L << 30, &v) < 0)
+                        continue;
+                for (size_t k = 0; k < cp->topics.len; k++) {
+                        struct cat_topic *t = cp->topics.items[k];
+                        if (t->subject && strcmp(t->subject, name) == 0)
+                                t->version = (int)v;
+                }
+        }
+}
+
 static int fill_product(struct cat_product *cp, const struct ynode *root, const struct ynode *doc,
                         const struct product *p)
 {
@@ -364,6 +381,7 @@ static int fill_product(struct cat_product *cp, const struct ynode *root, const 
         for (size_t i = 0; i < p->consumed.len; i++)
                 if (push_unique(&cp->consumes, p->consumed.items[i]) < 0)
                         return -1;
+        take_versions(ynode_get(ynode_get(root, "status"), "subjects"), cp);
         return 0;
 }
 

@@ -113,7 +113,8 @@ Test(catalog, manifest_with_status)
             "\"spec\":{\"asyncapi\":{\"asyncapi\":\"2.5.0\",\"id\":\"urn:a:b\","
             "\"info\":{\"title\":\"T\",\"version\":\"1\"},\"channels\":{\"_public/x\":"
             "{\"publish\":{\"message\":{\"payload\":{\"type\":\"string\"}}}}}}},"
-            "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}";
+            "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+            "\"subjects\":[{\"name\":\"a.b._public.x-value\",\"version\":3,\"id\":7}]}}";
         struct catalog c;
         struct diags d;
         const struct cat_product *p;
@@ -126,6 +127,9 @@ Test(catalog, manifest_with_status)
         cr_assert_str_eq(p->name, "tube");
         cr_assert_eq(p->ready, 1);
         cr_assert_eq(p->topics.len, 1);
+        cr_assert_str_eq(((struct cat_topic *)p->topics.items[0])->subject, "a.b._public.x-value");
+        cr_assert_eq(((struct cat_topic *)p->topics.items[0])->version, 3,
+                     "the registry's version");
         cr_assert(catalog_is_spec("dp", dp, strlen(dp)));
         cr_assert_not(catalog_is_spec("s", "{\"type\":\"record\"}", 17));
         diags_release(&d);
