@@ -87,8 +87,9 @@ t = {x["name"]: x for x in p["topics"]}
 pur = t[sys.argv[2] + "._protected.retail.purchase"]
 att = t[sys.argv[2] + "._public.attendee"]
 print(p["namespace"] != "" and p["name"], p["principal"], p["ready"], pur["readers"], pur["partitions"],
-      att["tags"], att["messages"], att["schema"]["subject"], "Attendee" in att["schema"]["text"])' "$work/bdl.json" "$BDL")" \
-        "bigdatalondon User:$BDL True ['$TRN'] 6 ['human', 'big data london'] ['Human'] $BDL._public.attendee-value True" \
+      att["tags"], att["messages"], att["schema"]["subject"], att["schema"]["version"],
+      "Attendee" in att["schema"]["text"])' "$work/bdl.json" "$BDL")" \
+        "bigdatalondon User:$BDL True ['$TRN'] 6 ['human', 'big data london'] ['Human'] $BDL._public.attendee-value 1 True" \
         "Big Data London in the catalogue"
 t_assert_eq "$(count_products '/api/v1/products?tag=human')" 1 "?tag=human"
 t_assert_eq "$(count_products '/api/v1/products?q=heathrow')" 1 "?q=heathrow"
