@@ -102,6 +102,15 @@ Test(topology, svg_has_the_nodes_and_edges)
                                             ":london.heathrow.transport\" class=\"edge denied\""));
         cr_assert_not_null(strstr(svg.data, "stroke-dasharray"));
         cr_assert_not_null(strstr(svg.data, "xlink:href=\"/catalogue#topic-" PURCHASE "\""));
+        /* the same graph again: the same SVG (kept, not laid out again) */
+        {
+                struct buf again;
+                buf_init(&again, 1u << 22);
+                cr_assert_eq(topology_svg(dot.data, &again, &err), 0);
+                cr_assert_eq(again.len, svg.len);
+                cr_assert_eq(memcmp(again.data, svg.data, svg.len), 0);
+                buf_release(&again);
+        }
         buf_release(&dot);
         buf_release(&svg);
         catalog_release(&c);
