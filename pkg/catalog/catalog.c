@@ -17,6 +17,7 @@
 
 #define DOC_MAX    (4u << 20)
 #define GRANT_TAG  "grant-access:"
+#define DENY_TAG   "deny-access:"
 #define MAX_DEREFS 8
 
 static void topic_release(void *v)
@@ -31,6 +32,7 @@ static void topic_release(void *v)
         vec_release(&t->tags, free);
         vec_release(&t->messages, free);
         vec_release(&t->readers, free);
+        vec_release(&t->denied, free);
         free(t->subject);
         free(t->schema_type);
         free(t->schema);
@@ -111,16 +113,25 @@ static int push_unique(struct vec *v, const char *s)
         return 0;
 }
 
-/* The tag names `n` carries, grant-access:* left out (they are readers). */
-static int take_tags(const struct ynode *doc, const struct ynode *n, struct vec *tags)
+/* The tag names `n` carries; grant-access:* left out (they are readers), deny-access:<d>
+ * recorded as refused domains in `denied` (NULL: ignored). */
+static int take_tags(const struct ynode *doc, const struct ynode *n, struct vec *tags,
+                     struct vec *denied)
 {
         const struct ynode *list = ynode_get(n, "tags");
 
         for (size_t i = 0; list && list->type == YNODE_SEQ && i < list->len; i++) {
                 const struct ynode *t = deref(doc, list->items[i]);
                 const char *name = t && t->type == YNODE_SCALAR ? t->scalar : ynode_str(t, "name");
-                if (name && *name && strncasecmp(name, GRANT_TAG, strlen(GRANT_TAG)) != 0 &&
-                    push_unique(tags, name) < 0)
+                if (!name || !*name || strncasecmp(name, GRANT_TAG, strlen(GRANT_TAG)) == 0)
+                        continue;
+                if (strncasecmp(name, DENY_TAG, strlen(DENY_TAG)) == 0) {
+                        if (denied && name[strlen(DENY_TAG)] &&
+                            push_unique(denied, name + strlen(DENY_TAG)) < 0)
+                                return -1;
+                        continue;
+                }
+                if (push_unique(tags, name) < 0)
                         return -1;
         }
         return 0;
@@ -142,7 +153,7 @@ static int take_message(const struct ynode *doc, const struct ynode *m, const ch
                 name = fallback;
         if (name && push_unique(&t->messages, name) < 0)
                 return -1;
-        return take_tags(doc, m, &t->tags);
+        return take_tags(doc, m, &t->tags, &t->denied);
 }
 
 static int take_messages(const struct ynode *doc, const struct ynode *msg, struct cat_topic *t)
@@ -184,11 +195,11 @@ static int describe_topic(const struct ynode *doc, struct cat_topic *t)
         const struct ynode *chan = deref(doc, ynode_get(ynode_get(doc, "channels"), t->channel));
         const struct ynode *pub = ynode_get(chan, "publish");
         const struct ynode *ops = ynode_get(doc, "operations");
-        int rc = take_tags(doc, chan, &t->tags);
+        int rc = take_tags(doc, chan, &t->tags, &t->denied);
 
         if (pub) { /* 2.x */
                 take_summary(pub, t);
-                rc |= take_tags(doc, pub, &t->tags);
+                rc |= take_tags(doc, pub, &t->tags, &t->denied);
                 rc |= take_messages(doc, ynode_get(pub, "message"), t);
         }
         for (size_t i = 0; ops && ops->type == YNODE_MAP && i < ops->len; i++) {
@@ -198,7 +209,7 @@ static int describe_topic(const struct ynode *doc, struct cat_topic *t)
                     deref(doc, ynode_get(op, "channel")) != chan)
                         continue;
                 take_summary(op, t);
-                rc |= take_tags(doc, op, &t->tags);
+                rc |= take_tags(doc, op, &t->tags, &t->denied);
                 rc |= take_messages(doc,
                                     ynode_get(op, "messages") ? ynode_get(op, "messages")
                                                               : ynode_get(chan, "messages"),

@@ -31,6 +31,7 @@ struct cat_topic {
         struct vec tags;          /* char *, without grant-access:* (those are readers) */
         struct vec messages;      /* char * message names */
         struct vec readers;       /* char * domains granted read (protected topics) */
+        struct vec denied;        /* char * domains refused, from deny-access:<domain> tags */
         char *subject;            /* the value subject, or NULL without a schema */
         char *schema_type;        /* "AVRO", "JSON", "PROTOBUF", or NULL */
         char *schema;             /* the schema text, or NULL */
