@@ -3,6 +3,7 @@
  * API server (all namespaces, or one), listed in pages, read like the operator reads them.
  */
 #include "operator/cli.h"
+#include "operator/catalogue.h"
 
 #include <stdio.h>
 #include <string.h>

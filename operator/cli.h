@@ -46,13 +46,6 @@ enum {
 int cli_conn_flag(struct cli_conn *c, int opt, const char *arg);
 
 struct product;
-struct catalog;
-
-/* Read the specs in FILEs and DIRs (searched for spec files) into `c`, sorted; problems go to
- * stderr. Returns 0, or -1 when any spec is invalid. */
-int cli_load_catalog(char **paths, int n, struct catalog *c);
-/* The same from the DataProducts in the API server (`ns` NULL: all namespaces). */
-int cli_load_cluster(const char *kubeconfig, const char *ns, struct catalog *c);
 
 /*
  * Load a spec file (AsyncAPI document or DataProduct manifest). On failure prints every

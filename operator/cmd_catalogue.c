@@ -3,6 +3,7 @@
  * entities. Also the spec loader `specmesh topology` shares.
  */
 #include "operator/cli.h"
+#include "operator/catalogue.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -177,86 +178,129 @@ static int serve(const struct catalog *c, const char *addr)
         return EXIT_OK;
 }
 
-int cmd_catalogue(int argc, char **argv)
+int cat_source_flag(struct cat_source *s, int opt, const char *arg)
 {
-        static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                             {"tag", required_argument, NULL, 't'},
-                                             {"q", required_argument, NULL, 'q'},
-                                             {"serve", required_argument, NULL, 's'},
-                                             {"cluster", no_argument, NULL, 'C'},
-                                             {"kubeconfig", required_argument, NULL, 'K'},
-                                             {"namespace", required_argument, NULL, 'N'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-        const char *format = "json", *tag = NULL, *q = NULL, *addr = NULL;
-        struct catalog c;
-        struct buf out;
-        const char *kubeconfig = NULL, *ns = NULL;
-        bool cluster = false;
-        int opt, rc = EXIT_ERROR;
+        if (opt != CAT_OPT_CLUSTER && opt != CAT_OPT_KUBECONFIG && opt != CAT_OPT_NAMESPACE)
+                return 0;
+        s->cluster = true;
+        if (opt == CAT_OPT_KUBECONFIG)
+                s->kubeconfig = arg;
+        else if (opt == CAT_OPT_NAMESPACE)
+                s->ns = arg;
+        return 1;
+}
 
+int cat_source_args(struct cat_source *s, const char *cmd, int argc, char **argv, int optind_)
+{
+        s->paths = argv + optind_;
+        s->npaths = argc - optind_;
+        if (s->cluster && s->npaths) {
+                fprintf(stderr, "specmesh %s: --cluster or DIR|FILE, not both\n", cmd);
+                return -1;
+        }
+        if (!s->cluster && !s->npaths) {
+                fprintf(stderr, "specmesh %s: no DIR or FILE given (or --cluster)\n", cmd);
+                return -1;
+        }
+        return 0;
+}
+
+int cat_source_load(const struct cat_source *s, struct catalog *c)
+{
+        return s->cluster ? cli_load_cluster(s->kubeconfig, s->ns, c)
+                          : cli_load_catalog(s->paths, s->npaths, c);
+}
+
+struct opts {
+        const char *format, *tag, *q, *addr;
+        struct cat_source src;
+};
+
+/* 1: go on, 0: --help printed, -1: bad flags (said why). */
+static int parse(int argc, char **argv, struct opts *o)
+{
+        static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                              {"tag", required_argument, NULL, 't'},
+                                              {"q", required_argument, NULL, 'q'},
+                                              {"serve", required_argument, NULL, 's'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              CAT_SOURCE_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+        int opt;
+
+        memset(o, 0, sizeof(*o));
+        o->format = "json";
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-                if (opt == 'C' || opt == 'K' || opt == 'N') {
-                        cluster = true;
-                        kubeconfig = opt == 'K' ? optarg : kubeconfig;
-                        ns = opt == 'N' ? optarg : ns;
+        while ((opt = getopt_long(argc, argv, "ho:", longs, NULL)) != -1) {
+                if (cat_source_flag(&o->src, opt, optarg))
                         continue;
-                }
                 if (opt == 'h') {
                         fputs(usage, stdout);
-                        return EXIT_OK;
+                        return 0;
                 }
-                if (opt == 'o')
-                        format = optarg;
-                else if (opt == 't')
-                        tag = optarg;
-                else if (opt == 'q')
-                        q = optarg;
-                else if (opt == 's')
-                        addr = optarg;
-                else {
+                switch (opt) {
+                case 'o':
+                        o->format = optarg;
+                        break;
+                case 't':
+                        o->tag = optarg;
+                        break;
+                case 'q':
+                        o->q = optarg;
+                        break;
+                case 's':
+                        o->addr = optarg;
+                        break;
+                default:
                         fputs(usage, stderr);
-                        return EXIT_ERROR;
+                        return -1;
                 }
         }
-        if (strcmp(format, "json") && strcmp(format, "html") && strcmp(format, "backstage")) {
+        if (strcmp(o->format, "json") && strcmp(o->format, "html") &&
+            strcmp(o->format, "backstage")) {
                 fprintf(stderr, "specmesh catalogue: -o is json, html or backstage, not '%s'\n",
-                        format);
-                return EXIT_ERROR;
+                        o->format);
+                return -1;
         }
-        if (cluster && optind != argc) {
-                fprintf(stderr, "specmesh %s: --cluster or DIR|FILE, not both\n", argv[0]);
-                return EXIT_ERROR;
-        }
-        if (optind == argc && !cluster) {
-                fprintf(stderr, "specmesh catalogue: no DIR or FILE given\n%s", usage);
-                return EXIT_ERROR;
-        }
-        catalog_init(&c);
+        return cat_source_args(&o->src, "catalogue", argc, argv, optind) < 0 ? -1 : 1;
+}
+
+static int print(const struct catalog *c, const struct opts *o)
+{
+        struct buf out;
+        int rc = EXIT_OK;
+
         buf_init(&out, OUT_MAX);
-        if (cluster ? cli_load_cluster(kubeconfig, ns, &c) < 0
-                    : cli_load_catalog(argv + optind, argc - optind, &c) < 0)
-                goto out;
-        if (addr) {
-                rc = serve(&c, addr);
-                goto out;
-        }
-        if (format[0] == 'j')
-                catalog_render_json(&c, tag, q, &out);
-        else if (format[0] == 'h')
-                catalog_render_html(&c, tag, q, &out);
+        if (o->format[0] == 'j')
+                catalog_render_json(c, o->tag, o->q, &out);
+        else if (o->format[0] == 'h')
+                catalog_render_html(c, o->tag, o->q, &out);
         else
-                catalog_render_backstage(&c, tag, q, &out);
+                catalog_render_backstage(c, o->tag, o->q, &out);
         if (out.failed) {
                 fprintf(stderr, "specmesh catalogue: the output is larger than %u MiB\n",
                         OUT_MAX >> 20);
-                goto out;
+                rc = EXIT_ERROR;
+        } else {
+                fwrite(out.data ? out.data : "", 1, out.len, stdout);
         }
-        fwrite(out.data ? out.data : "", 1, out.len, stdout);
-        rc = EXIT_OK;
-out:
         buf_release(&out);
+        return rc;
+}
+
+int cmd_catalogue(int argc, char **argv)
+{
+        struct opts o;
+        struct catalog c;
+        int rc = parse(argc, argv, &o);
+
+        if (rc <= 0)
+                return rc == 0 ? EXIT_OK : EXIT_ERROR;
+        catalog_init(&c);
+        if (cat_source_load(&o.src, &c) < 0)
+                rc = EXIT_ERROR;
+        else
+                rc = o.addr ? serve(&c, o.addr) : print(&c, &o);
         catalog_release(&c);
         return rc;
 }

@@ -2,6 +2,7 @@
  * `specmesh topology`: who produces and who reads which topic, as SVG, DOT or Mermaid.
  */
 #include "operator/cli.h"
+#include "operator/catalogue.h"
 
 #include <getopt.h>
 #include <string.h>
@@ -24,89 +25,100 @@ static const char usage[] =
     "topic) is drawn red and dashed: Kafka will deny it. Laid out by Graphviz (dot).\n\n"
     "  -o, --output FORMAT   svg (default), dot or mermaid\n"
     "  --link URL            make nodes links to URL#product-<domain> / URL#topic-<topic>\n"
-    "                        (e.g. catalogue.html)\n\n"
+    "                        (e.g. catalogue.html)\n"
     "  --cluster             read the DataProducts from the API server instead of files\n"
     "  --kubeconfig FILE     (default: $KUBECONFIG, in-cluster, ~/.kube/config)\n"
     "  --namespace NS        only this namespace (default: all)\n\n"
     "Exit: 0, or 1 when a spec is invalid.\n";
 
-int cmd_topology(int argc, char **argv)
-{
-        static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
-                                             {"link", required_argument, NULL, 'l'},
-                                             {"cluster", no_argument, NULL, 'C'},
-                                             {"kubeconfig", required_argument, NULL, 'K'},
-                                             {"namespace", required_argument, NULL, 'N'},
-                                             {"help", no_argument, NULL, 'h'},
-                                             {NULL, 0, NULL, 0}};
-        const char *format = "svg", *link = NULL;
-        struct catalog c;
-        struct buf dot, svg;
-        struct err err;
-        const char *kubeconfig = NULL, *ns = NULL;
-        bool cluster = false;
-        int opt, rc = EXIT_ERROR;
+struct opts {
+        const char *format, *link;
+        struct cat_source src;
+};
 
+/* 1: go on, 0: --help printed, -1: bad flags (said why). */
+static int parse(int argc, char **argv, struct opts *o)
+{
+        static const struct option longs[] = {{"output", required_argument, NULL, 'o'},
+                                              {"link", required_argument, NULL, 'l'},
+                                              {"help", no_argument, NULL, 'h'},
+                                              CAT_SOURCE_OPTIONS,
+                                              {NULL, 0, NULL, 0}};
+        int opt;
+
+        memset(o, 0, sizeof(*o));
+        o->format = "svg";
         optind = 1;
-        while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-                if (opt == 'C' || opt == 'K' || opt == 'N') {
-                        cluster = true;
-                        kubeconfig = opt == 'K' ? optarg : kubeconfig;
-                        ns = opt == 'N' ? optarg : ns;
+        while ((opt = getopt_long(argc, argv, "ho:", longs, NULL)) != -1) {
+                if (cat_source_flag(&o->src, opt, optarg))
                         continue;
-                }
                 if (opt == 'h') {
                         fputs(usage, stdout);
-                        return EXIT_OK;
+                        return 0;
                 }
                 if (opt == 'o') {
-                        format = optarg;
+                        o->format = optarg;
                 } else if (opt == 'l') {
-                        link = optarg;
+                        o->link = optarg;
                 } else {
                         fputs(usage, stderr);
-                        return EXIT_ERROR;
+                        return -1;
                 }
         }
-        if (strcmp(format, "svg") && strcmp(format, "dot") && strcmp(format, "mermaid")) {
-                fprintf(stderr, "specmesh topology: -o is svg, dot or mermaid, not '%s'\n", format);
-                return EXIT_ERROR;
+        if (strcmp(o->format, "svg") && strcmp(o->format, "dot") && strcmp(o->format, "mermaid")) {
+                fprintf(stderr, "specmesh topology: -o is svg, dot or mermaid, not '%s'\n",
+                        o->format);
+                return -1;
         }
-        if (cluster && optind != argc) {
-                fprintf(stderr, "specmesh %s: --cluster or DIR|FILE, not both\n", argv[0]);
-                return EXIT_ERROR;
-        }
-        if (optind == argc && !cluster) {
-                fprintf(stderr, "specmesh topology: no DIR or FILE given\n%s", usage);
-                return EXIT_ERROR;
-        }
-        catalog_init(&c);
-        buf_init(&dot, OUT_MAX);
-        buf_init(&svg, OUT_MAX);
+        return cat_source_args(&o->src, "topology", argc, argv, optind) < 0 ? -1 : 1;
+}
+
+/* The drawing in `out`; 0, or -1 after saying why. */
+static int draw(const struct catalog *c, const struct opts *o, struct buf *out)
+{
+        struct buf dot;
+        struct err err;
+        bool said = false;
+        int rc = 0;
+
         err_clear(&err);
-        if (cluster ? cli_load_cluster(kubeconfig, ns, &c) < 0
-                    : cli_load_catalog(argv + optind, argc - optind, &c) < 0)
-                goto out;
-        if (strcmp(format, "mermaid") == 0) {
-                if (topology_mermaid(&c, &dot) == 0)
-                        rc = EXIT_OK;
-        } else if (topology_dot(&c, link, &dot) == 0) {
-                rc = EXIT_OK;
-                if (format[0] == 's' && topology_svg(dot.data, &svg, &err) < 0) {
+        if (strcmp(o->format, "mermaid") == 0) {
+                rc = topology_mermaid(c, out);
+        } else if (strcmp(o->format, "dot") == 0) {
+                rc = topology_dot(c, o->link, out);
+        } else {
+                buf_init(&dot, OUT_MAX);
+                rc = topology_dot(c, o->link, &dot);
+                if (rc == 0 && topology_svg(dot.data, out, &err) < 0) {
                         fprintf(stderr, "specmesh topology: %s\n", err.msg);
-                        rc = EXIT_ERROR;
+                        rc = -1;
+                        said = true;
                 }
+                buf_release(&dot);
         }
-        if (rc == EXIT_OK) {
-                const struct buf *b = format[0] == 's' ? &svg : &dot;
-                fwrite(b->data ? b->data : "", 1, b->len, stdout);
-        } else if (!err.msg[0]) {
+        if (rc < 0 && !said)
                 fprintf(stderr, "specmesh topology: the output is larger than %u MiB\n",
                         OUT_MAX >> 20);
+        return rc;
+}
+
+int cmd_topology(int argc, char **argv)
+{
+        struct opts o;
+        struct catalog c;
+        struct buf out;
+        int rc = parse(argc, argv, &o);
+
+        if (rc <= 0)
+                return rc == 0 ? EXIT_OK : EXIT_ERROR;
+        catalog_init(&c);
+        buf_init(&out, OUT_MAX);
+        rc = EXIT_ERROR;
+        if (cat_source_load(&o.src, &c) == 0 && draw(&c, &o, &out) == 0) {
+                fwrite(out.data ? out.data : "", 1, out.len, stdout);
+                rc = EXIT_OK;
         }
-out:
-        buf_release(&dot);
-        buf_release(&svg);
+        buf_release(&out);
         catalog_release(&c);
         return rc;
 }
