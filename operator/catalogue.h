@@ -38,4 +38,9 @@ int cat_source_load(const struct cat_source *s, struct catalog *c);
 int cli_load_catalog(char **paths, int n, struct catalog *c);
 int cli_load_cluster(const char *kubeconfig, const char *ns, struct catalog *c);
 
+/* The operator's catalogue: every cached DataProduct that reads as a product
+ * (catalogue_http.c). */
+struct controller;
+void op_catalogue_build(struct controller *ctl, struct catalog *c);
+
 #endif

@@ -4,6 +4,7 @@
  * product are left out (their status says why).
  */
 #include "operator/operator.h"
+#include "operator/catalogue.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static void collect(void *arg, const char *key, const char *json)
                 free(copy);
 }
 
-static void build(struct controller *ctl, struct catalog *c)
+void op_catalogue_build(struct controller *ctl, struct catalog *c)
 {
         struct vec texts = VEC_INIT;
 
@@ -50,7 +51,7 @@ bool op_catalogue(struct controller *ctl, bool running, const struct httpd_reque
 
         catalog_init(&c);
         if (running)
-                build(ctl, &c);
+                op_catalogue_build(ctl, &c);
         handled = catalog_route(&c, r->path, httpd_query(r, "tag"), httpd_query(r, "q"), &w->status,
                                 &w->content_type, &w->body);
         catalog_release(&c);

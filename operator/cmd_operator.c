@@ -16,6 +16,7 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
+#include "operator/access.h"
 #include "pkg/base/str.h"
 #include "pkg/kube/kube.h"
 #include "pkg/runtime/httpd.h"
@@ -36,6 +37,7 @@ static const char usage[] =
     "                          (/catalogue, /api/v1/products, /topology,\n"
     "                          /backstage/catalog-info.yaml) on HOST:PORT; 0.0.0.0:PORT and\n"
     "                          :PORT mean IPv4 and IPv6 (default 0.0.0.0:8080; \"0\": off)\n"
+    "  --access-requests       also decide AccessRequests (crds/accessrequests.specmesh.io.yaml)\n"
     "  --leader-elect          hold a Lease so only one replica acts\n"
     "  --lease-namespace NS    the Lease's namespace (default $POD_NAMESPACE, else\n"
     "                          specmesh-system)\n"
@@ -60,7 +62,7 @@ struct opts {
         const char *kubeconfig, *namespace, *metrics_addr, *lease_ns, *lease_name;
         char identity[256];
         int workers, resync_s, lease_s, renew_s, retry_s;
-        bool leader_elect;
+        bool leader_elect, access_requests;
         enum log_level level;
         enum log_format format;
 };
@@ -80,6 +82,7 @@ enum {
         O_IDENTITY,
         O_LOG_LEVEL,
         O_LOG_FORMAT,
+        O_ACCESS,
 };
 
 /* A count, or for durations seconds with an optional unit: "300", "300s", "5m", "1h". */
@@ -121,6 +124,9 @@ static int take_flag(struct opts *o, int opt, const char *v)
                 return 0;
         case O_ELECT:
                 o->leader_elect = true;
+                return 0;
+        case O_ACCESS:
+                o->access_requests = true;
                 return 0;
         case O_LEASE_NS:
                 o->lease_ns = v;
@@ -184,6 +190,7 @@ static int parse(int argc, char **argv, struct opts *o, struct cli_conn *conn)
             {"resync", required_argument, NULL, O_RESYNC},
             {"metrics-addr", required_argument, NULL, O_METRICS},
             {"leader-elect", no_argument, NULL, O_ELECT},
+            {"access-requests", no_argument, NULL, O_ACCESS},
             {"lease-namespace", required_argument, NULL, O_LEASE_NS},
             {"lease-name", required_argument, NULL, O_LEASE_NAME},
             {"lease-duration", required_argument, NULL, O_LEASE_S},
@@ -311,6 +318,7 @@ static int run(const struct opts *o, struct operator* op)
         struct leader l = {0};
         struct health h = {op, NULL, false};
         struct httpd web = {0};
+        struct ar_ctl ar = {0};
         struct err err;
         char path[512];
         int rc = EXIT_ERROR;
@@ -349,8 +357,13 @@ static int run(const struct opts *o, struct operator* op)
         if (start_controller(op, o, path, sizeof(path), &err) < 0)
                 goto out;
         atomic_store(&h.started, true);
+        if (o->access_requests && ar_start(&ar, op, o->namespace, &err) < 0) {
+                log_error(NULL, "access requests: %s", err.msg);
+                err_clear(&err); /* the DataProducts are served regardless */
+        }
         wait_for_stop(h.leader);
         log_info(NULL, "stopping: finishing in-flight reconciles");
+        ar_stop(&ar);
         controller_stop(&op->ctl);
         atomic_store(&h.started, false);
         rc = h.leader && atomic_load(&l.lost) ? EXIT_ERROR : EXIT_OK;

@@ -370,6 +370,9 @@ static int fill_product(struct cat_product *cp, const struct ynode *root, const 
         cp->ns = dup_or_null(ynode_str(meta, "namespace"));
         cp->name = dup_or_null(ynode_str(meta, "name"));
         cp->ready = root == doc ? -1 : ready_of(root);
+        cp->current = ynode_str(meta, "generation") &&
+                      str_eq(ynode_str(meta, "generation"),
+                             ynode_str(ynode_get(root, "status"), "observedGeneration"));
         buf_init(&json, DOC_MAX);
         if (public_json(doc, p, &json) < 0) {
                 buf_release(&json);

@@ -43,9 +43,10 @@ struct cat_product {
         char *title, *description, *version; /* from info; may be NULL */
         char *ns, *name;                     /* the DataProduct's namespace/name; may be NULL */
         int ready;                           /* 1, 0, -1: not known (files) */
-        char *document;                      /* the AsyncAPI document as JSON */
-        struct vec topics;                   /* struct cat_topic *, by name */
-        struct vec consumes;                 /* char * topics of other domains it reads */
+        bool current;        /* status.observedGeneration == metadata.generation: applied */
+        char *document;      /* the AsyncAPI document as JSON */
+        struct vec topics;   /* struct cat_topic *, by name */
+        struct vec consumes; /* char * topics of other domains it reads */
 };
 
 struct catalog {

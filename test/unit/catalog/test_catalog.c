@@ -109,11 +109,12 @@ Test(catalog, manifest_with_status)
 {
         static const char dp[] =
             "{\"apiVersion\":\"specmesh.io/v1alpha1\",\"kind\":\"DataProduct\","
-            "\"metadata\":{\"name\":\"tube\",\"namespace\":\"transport\"},"
+            "\"metadata\":{\"name\":\"tube\",\"namespace\":\"transport\",\"generation\":2},"
             "\"spec\":{\"asyncapi\":{\"asyncapi\":\"2.5.0\",\"id\":\"urn:a:b\","
             "\"info\":{\"title\":\"T\",\"version\":\"1\"},\"channels\":{\"_public/x\":"
             "{\"publish\":{\"message\":{\"payload\":{\"type\":\"string\"}}}}}}},"
-            "\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],"
+            "\"status\":{\"observedGeneration\":2,\"conditions\":[{\"type\":\"Ready\",\"status\":"
+            "\"True\"}],"
             "\"subjects\":[{\"name\":\"a.b._public.x-value\",\"version\":3,\"id\":7}]}}";
         struct catalog c;
         struct diags d;
@@ -126,6 +127,7 @@ Test(catalog, manifest_with_status)
         cr_assert_str_eq(p->ns, "transport");
         cr_assert_str_eq(p->name, "tube");
         cr_assert_eq(p->ready, 1);
+        cr_assert(p->current, "observedGeneration == generation");
         cr_assert_eq(p->topics.len, 1);
         cr_assert_str_eq(((struct cat_topic *)p->topics.items[0])->subject, "a.b._public.x-value");
         cr_assert_eq(((struct cat_topic *)p->topics.items[0])->version, 3,
