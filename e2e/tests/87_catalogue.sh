@@ -55,7 +55,7 @@ kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io --timeo
 kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-serviceaccount.yaml" \
         -f "$root/deploy/20-rbac.yaml" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
-# the AccessRequest CRD (not yet watched by the operator) is a valid CRD for the real API server
+# the AccessRequest CRD is a valid CRD for the real API server (88 uses it)
 kube_admin apply --dry-run=server -f "$root/crds/accessrequests.specmesh.io.yaml" >/dev/null
 "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" \
         --metrics-addr "127.0.0.1:$port" --resync 300 >"$work/operator.log" 2>&1 &

@@ -7,8 +7,7 @@
  * A tag, like the grant, keeps the whole answer in the owner's reviewed spec; no field of the
  * DataProduct changes.
  *
- * Not yet wired: the operator does not watch AccessRequests (no controller, no status writes,
- * no Events on the owner). This is the decision that controller will apply.
+ * operator/access_ctl.c applies it (`specmesh operator --access-requests`).
  */
 #ifndef PKG_CATALOG_ACCESS_H
 #define PKG_CATALOG_ACCESS_H
