@@ -142,6 +142,9 @@ done
 exec {fd}<>"/dev/tcp/127.0.0.1/$port"
 fds+=("$fd")
 printf 'GET /backstage/catalog-info.yaml HTTP/1.1\r\nHost: x\r\n\r\n' >&"$fd" # never read
+exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+fds+=("$fd")
+printf 'GET /catalogue HTTP/1.1\r\nHost: x\r\nX-Slow: ' >&"$fd" # headers never finished
 worst=0
 for i in $(seq 1 20); do
         t=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$port/readyz")
