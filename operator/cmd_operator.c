@@ -252,7 +252,7 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
                 metrics_render(&h->op->metrics, &w->body);
-        } else if (!op_catalogue(&h->op->ctl, running, r, w)) {
+        } else if (!op_catalogue(&h->op->ctl, running && controller_synced(&h->op->ctl), r, w)) {
                 buf_puts(&w->body, "not found\n");
                 w->status = 404;
         }

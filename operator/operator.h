@@ -43,7 +43,8 @@ extern const struct controller_ops dp_ops;
  * "" when it claims none. Writes at most `n` bytes. */
 void dp_domain(json_object *obj, char *out, size_t n);
 
-/* catalogue_http.c: answer a catalogue route from the cache; false when `r` is none. */
+/* catalogue_http.c: answer a catalogue route from the cache (503 unless `running`: the cache
+ * is filled); false when `r` is none. */
 bool op_catalogue(struct controller *ctl, bool running, const struct httpd_request *r,
                   struct httpd_response *w);
 
