@@ -26,6 +26,106 @@ struct builder {
         int docs;
 };
 
+/*
+ * The keys of a large mapping, hashed: open addressing over a power-of-two table of slots that
+ * hold a key's position + 1 (0 = empty), at most half full. Maps below YKEYS_MIN keys have no
+ * hash and are searched in order, which is faster for the small maps most documents hold.
+ */
+struct ykeys {
+        size_t mask; /* slots - 1 */
+        size_t *slot;
+};
+
+#define YKEYS_MIN 16
+
+static void ykeys_free(struct ykeys *h)
+{
+        if (h)
+                free(h->slot);
+        free(h);
+}
+
+static size_t hash_str(const char *s)
+{
+        size_t h = 1469598103934665603u; /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 1099511628211u;
+        return h;
+}
+
+/* The slot of `key` in `n`'s hash: the one that holds it, or the empty one where it would go. */
+static size_t *ykeys_find(const struct ynode *n, const char *key)
+{
+        const struct ykeys *h = n->hash;
+        size_t i = hash_str(key) & h->mask;
+
+        while (h->slot[i] && strcmp(n->keys[h->slot[i] - 1], key) != 0)
+                i = (i + 1) & h->mask;
+        return &h->slot[i];
+}
+
+/* (Re)build `n`'s hash with room for `want` keys, from keys[0..len). */
+static int ykeys_build(struct ynode *n, size_t want)
+{
+        size_t slots = 64;
+        size_t *slot;
+
+        while (slots < 2 * want)
+                slots *= 2;
+        slot = calloc(slots, sizeof(*slot));
+        if (!slot)
+                return -1;
+        if (!n->hash)
+                n->hash = calloc(1, sizeof(*n->hash));
+        if (!n->hash) {
+                free(slot);
+                return -1;
+        }
+        free(n->hash->slot);
+        n->hash->slot = slot;
+        n->hash->mask = slots - 1;
+        for (size_t i = 0; i < n->len; i++)
+                *ykeys_find(n, n->keys[i]) = i + 1;
+        return 0;
+}
+
+/* Add keys[i] (the key about to be appended) to `n`'s hash, building it when the map grows
+ * large. Keys are checked for duplicates before they get here. */
+static int index_key(struct ynode *n, size_t i)
+{
+        if (i + 1 < YKEYS_MIN)
+                return 0;
+        if ((!n->hash || 2 * (i + 1) > n->hash->mask + 1) && ykeys_build(n, 2 * (i + 1)) < 0)
+                return -1;
+        *ykeys_find(n, n->keys[i]) = i + 1;
+        return 0;
+}
+
+/* Double the room for children (geometric, so appending is amortised constant time). */
+static int grow(struct ynode *n)
+{
+        size_t cap = n->cap ? 2 * n->cap : 4;
+        struct ynode **items = realloc(n->items, cap * sizeof(*items));
+
+        if (!items)
+                return -1;
+        n->items = items;
+        if (n->type == YNODE_MAP) {
+                char **keys = realloc(n->keys, cap * sizeof(*keys));
+                int *lines;
+                if (!keys)
+                        return -1;
+                n->keys = keys;
+                lines = realloc(n->key_lines, cap * sizeof(*lines));
+                if (!lines)
+                        return -1;
+                n->key_lines = lines;
+        }
+        n->cap = cap;
+        return 0;
+}
+
 void ynode_free(struct ynode *n)
 {
         if (!n)
@@ -39,6 +139,7 @@ void ynode_free(struct ynode *n)
         free(n->keys);
         free(n->key_lines);
         free(n->items);
+        ykeys_free(n->hash);
         free(n);
 }
 
@@ -57,24 +158,13 @@ static struct ynode *node_new(enum ynode_type t, const yaml_mark_t *m)
 /* Append child `c` (and for maps its key) to `n`. Takes both on success. */
 static int node_add(struct ynode *n, char *key, int key_line, struct ynode *c)
 {
-        size_t len = n->len + 1;
-        struct ynode **items = realloc(n->items, len * sizeof(*items));
-
-        if (!items)
+        if (n->len == n->cap && grow(n) < 0)
                 return -1;
-        n->items = items;
         if (n->type == YNODE_MAP) {
-                char **keys = realloc(n->keys, len * sizeof(*keys));
-                int *lines;
-                if (!keys)
-                        return -1;
-                n->keys = keys;
-                lines = realloc(n->key_lines, len * sizeof(*lines));
-                if (!lines)
-                        return -1;
-                n->key_lines = lines;
                 n->keys[n->len] = key;
                 n->key_lines[n->len] = key_line;
+                if (index_key(n, n->len) < 0)
+                        return -1;
         }
         n->items[n->len++] = c;
         return 0;
@@ -193,6 +283,50 @@ static int on_event(struct builder *b, const yaml_event_t *e)
         }
 }
 
+/* The leading byte of the UTF-8 sequence that a bad trailing octet at `at` belongs to. */
+static size_t lead_byte(const char *data, size_t len, size_t at)
+{
+        for (int k = 0; k < 3 && at > 0 && at < len && ((unsigned char)data[at] & 0xC0) != 0xC0;
+             k++)
+                at--;
+        return at;
+}
+
+/*
+ * Report libyaml's error. Reader errors (invalid UTF-8, a NUL or another control character)
+ * carry a byte offset instead of a mark, so the line and column are counted from the input.
+ */
+static void syntax_error(const yaml_parser_t *p, const char *file, const char *data, size_t len,
+                         struct diags *d)
+{
+        int line = (int)p->problem_mark.line + 1, col = (int)p->problem_mark.column + 1;
+        const char *what = p->problem ? p->problem : "error";
+
+        if (p->error == YAML_READER_ERROR) {
+                size_t end = p->problem_offset < len ? p->problem_offset : len;
+                if (strstr(what, "trailing") || strstr(what, "incomplete"))
+                        end = lead_byte(data, len, end);
+                line = 1;
+                col = 1;
+                for (size_t i = 0; i < end; i++) {
+                        if (data[i] == '\n') {
+                                line++;
+                                col = 1;
+                        } else if (((unsigned char)data[i] & 0xC0) != 0x80) {
+                                col++; /* count characters, not UTF-8 continuation bytes */
+                        }
+                }
+                if (end < len && data[end] == '\0')
+                        diags_add(d, file, line, col, NULL, "YAML syntax: NUL byte is not allowed");
+                else
+                        diags_add(d, file, line, col, NULL, "YAML syntax: %s (byte 0x%02x)", what,
+                                  end < len ? (unsigned)(unsigned char)data[end] : 0u);
+                return;
+        }
+        diags_add(d, file, line, col, NULL, "YAML syntax: %s%s%s", what, p->context ? " " : "",
+                  p->context ? p->context : "");
+}
+
 struct ynode *ytree_parse(const char *file, const char *data, size_t len, struct diags *d)
 {
         struct builder b = {.file = file, .d = d};
@@ -207,10 +341,7 @@ struct ynode *ytree_parse(const char *file, const char *data, size_t len, struct
         yaml_parser_set_input_string(&parser, (const unsigned char *)data, len);
         while (!done && rc == 0) {
                 if (!yaml_parser_parse(&parser, &e)) {
-                        diags_add(d, file, (int)parser.problem_mark.line + 1,
-                                  (int)parser.problem_mark.column + 1, NULL, "YAML syntax: %s%s%s",
-                                  parser.problem ? parser.problem : "error",
-                                  parser.context ? " " : "", parser.context ? parser.context : "");
+                        syntax_error(&parser, file, data, len, d);
                         rc = -1;
                         break;
                 }
@@ -236,6 +367,10 @@ int ynode_index(const struct ynode *n, const char *key)
 {
         if (!n || n->type != YNODE_MAP)
                 return -1;
+        if (n->hash) {
+                size_t at = *ykeys_find(n, key);
+                return at ? (int)(at - 1) : -1;
+        }
         for (size_t i = 0; i < n->len; i++)
                 if (strcmp(n->keys[i], key) == 0)
                         return (int)i;

@@ -2,7 +2,9 @@
  * A YAML (or JSON) document as a small tree of nodes that remember where they were written, so
  * that every diagnostic can name file:line:column. Built from libyaml's event stream with hard
  * limits: nesting depth, node count and no aliases (an alias can multiply a small document into
- * a huge one). Mapping keys keep their order; duplicate keys are an error.
+ * a huge one). Mapping keys keep their order; duplicate keys are an error. Parsing is linear in
+ * the input: a large mapping gets a hash of its keys, so neither the duplicate check nor a
+ * lookup walks every key.
  */
 #ifndef PKG_ASYNCAPI_YTREE_H
 #define PKG_ASYNCAPI_YTREE_H
@@ -12,6 +14,7 @@
 
 struct buf;
 struct diags;
+struct ykeys;
 
 enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
 
@@ -24,6 +27,8 @@ struct ynode {
         char **keys;          /* MAP: keys, in document order */
         int *key_lines;       /* MAP: where each key was written */
         struct ynode **items; /* MAP: values; SEQ: items */
+        size_t cap;           /* slots allocated in keys, key_lines and items */
+        struct ykeys *hash;   /* MAP: index of the keys once the map is large; private */
 };
 
 #define YTREE_MAX_DEPTH 64
