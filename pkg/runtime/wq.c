@@ -57,40 +57,59 @@ void wq_release(struct wq *q)
         pthread_mutex_destroy(&q->mu);
 }
 
-/* Append to the FIFO, compacting the consumed front now and then. Lock held. */
-static void push(struct wq *q, const char *key)
+/* Append to the FIFO, compacting the consumed front now and then. Lock held. Returns 0, or -1
+ * when memory runs out (the key is then not queued). */
+static int push(struct wq *q, const char *key)
 {
         char *copy = str_dup(key);
 
         if (!copy)
-                return;
+                return -1;
         if (q->head > 64 && q->head * 2 > q->queue.len) {
                 memmove(q->queue.items, q->queue.items + q->head,
                         (q->queue.len - q->head) * sizeof(void *));
                 q->queue.len -= q->head;
                 q->head = 0;
         }
-        if (vec_push(&q->queue, copy) < 0)
+        if (vec_push(&q->queue, copy) < 0) {
                 free(copy);
+                return -1;
+        }
+        return 0;
+}
+
+/* Queue a dirty key; when that fails, forget that it is dirty, so that it is not "queued"
+ * forever in `dirty` while in no queue (every later add would be dropped). Lock held. */
+static int push_dirty(struct wq *q, const char *key)
+{
+        if (push(q, key) == 0) {
+                pthread_cond_signal(&q->cond);
+                return 0;
+        }
+        map_del(&q->dirty, key);
+        return -1;
 }
 
 /* The add itself. Lock held. */
-static void add_locked(struct wq *q, const char *key)
+static int add_locked(struct wq *q, const char *key)
 {
         if (q->shutting_down || map_has(&q->dirty, key))
-                return;
+                return 0;
         if (map_put(&q->dirty, key, NULL, NULL) < 0)
-                return;
-        if (!map_has(&q->active, key)) /* else wq_done queues it */
-                push(q, key);
-        pthread_cond_signal(&q->cond);
+                return -1;
+        if (map_has(&q->active, key)) /* wq_done queues it */
+                return 0;
+        return push_dirty(q, key);
 }
 
-void wq_add(struct wq *q, const char *key)
+int wq_add(struct wq *q, const char *key)
 {
+        int rc;
+
         pthread_mutex_lock(&q->mu);
-        add_locked(q, key);
+        rc = add_locked(q, key);
         pthread_mutex_unlock(&q->mu);
+        return rc;
 }
 
 void wq_add_after(struct wq *q, const char *key, uint32_t ms)
@@ -201,10 +220,8 @@ void wq_done(struct wq *q, const char *key)
 {
         pthread_mutex_lock(&q->mu);
         map_del(&q->active, key);
-        if (map_has(&q->dirty, key)) { /* added while it was processed */
-                push(q, key);
-                pthread_cond_signal(&q->cond);
-        }
+        if (map_has(&q->dirty, key)) /* added while it was processed */
+                push_dirty(q, key);
         pthread_mutex_unlock(&q->mu);
 }
 
