@@ -26,7 +26,7 @@ struct engine {
 };
 
 enum engine_flags {
-        ENGINE_DRY_RUN = 1 << 0,   /* plan only; apply nothing */
+        ENGINE_DRY_RUN = 1 << 0,   /* change nothing, but send what the servers can validate */
         ENGINE_PRUNE = 1 << 1,     /* delete undeclared topics and subjects */
         ENGINE_PLAN_ONLY = 1 << 2, /* observe and plan; send nothing that could change */
 };

@@ -23,9 +23,15 @@ static void diag_free(struct diag *g)
         free(g);
 }
 
+/* diag_free for vec_release, which calls through void (*)(void *) */
+static void diag_free_item(void *x)
+{
+        diag_free(x);
+}
+
 void diags_release(struct diags *d)
 {
-        vec_release(&d->items, (void (*)(void *))diag_free);
+        vec_release(&d->items, diag_free_item);
 }
 
 int diags_add(struct diags *d, const char *file, int line, int col, const char *path,

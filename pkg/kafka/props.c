@@ -15,9 +15,15 @@ void kprops_init(struct kprops *p)
         vec_init(&p->kvs);
 }
 
+/* kv_free for vec_release, which calls through void (*)(void *) */
+static void kv_free_item(void *x)
+{
+        kv_free(x);
+}
+
 void kprops_release(struct kprops *p)
 {
-        vec_release(&p->kvs, (void (*)(void *))kv_free);
+        vec_release(&p->kvs, kv_free_item);
 }
 
 static struct kv *find(const struct kprops *p, const char *key)

@@ -1,12 +1,12 @@
 /*
- * Client quotas over our own protocol client, since librdkafka 2.0.2 has no quota API. Owns
- * the public face of that client: kconn_open(), a connection to the first reachable broker of
- * bootstrap.servers set up from the same librdkafka properties as the admin client (PLAINTEXT,
- * SSL, SASL_PLAINTEXT or SASL_SSL; SASL PLAIN or SCRAM-SHA-256/512; ssl.*), and the two quota
- * requests on entity user=<name>: DescribeClientQuotas and AlterClientQuotas (v1, flexible,
- * or v0 when the broker is older). Any broker answers them; KRaft brokers forward the
- * alteration to the controller. The encoders and decoders are separate pure functions so that
- * tests check them against byte fixtures.
+ * Client quotas over our own protocol client (which also carries the ACL requests, acls.h),
+ * since librdkafka 2.0.2 has no quota API. Owns the public face of that client: kconn_open(), a
+ * connection to the first reachable broker of bootstrap.servers set up from the same librdkafka
+ * properties as the admin client (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL; SASL PLAIN or
+ * SCRAM-SHA-256/512; ssl.*), and the two quota requests on entity user=<name>: DescribeClientQuotas
+ * and AlterClientQuotas (v1, flexible, or v0 when the broker is older). Any broker answers them;
+ * KRaft brokers forward the alteration to the controller. The encoders and decoders are separate
+ * pure functions so that tests check them against byte fixtures.
  */
 #ifndef PKG_KAFKA_QUOTA_H
 #define PKG_KAFKA_QUOTA_H

@@ -274,6 +274,12 @@ Test(kproto, sasl_authenticate_v1_success_returns_the_server_bytes)
         buf_release(&out);
 }
 
+/* acl_free for vec_release, which calls through void (*)(void *) */
+static void acl_free_item(void *x)
+{
+        acl_free(x);
+}
+
 /* DescribeAcls v1 (acls.c shares the classic reader). */
 Test(kproto, describe_acls_response)
 {
@@ -294,5 +300,5 @@ Test(kproto, describe_acls_response)
         cr_assert_str_eq(a->principal, "User:d");
         cr_assert_eq(a->op, ACL_OP_WRITE);
         cr_assert_eq(a->perm, ACL_PERM_ALLOW);
-        vec_release(&acls, (void (*)(void *))acl_free);
+        vec_release(&acls, acl_free_item);
 }
