@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "operator/cli.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/kafka.h"
@@ -42,14 +43,6 @@ void engine_close(struct engine *e)
         e->registry = NULL;
 }
 
-static double now_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct product *engine_observe(struct engine *e, const struct product *want, struct err *err)
 {
         struct product *have = product_new();
@@ -65,15 +58,15 @@ struct product *engine_observe(struct engine *e, const struct product *want, str
                 err_nomem(err);
                 goto fail;
         }
-        t0 = now_s();
+        t0 = clock_now();
         if (kafka_observe(e->kafka, want->domain, want->principal, have, err) < 0)
                 goto fail;
-        e->t.observe_kafka += now_s() - t0;
+        e->t.observe_kafka += clock_now() - t0;
         if (e->registry) {
-                t0 = now_s();
+                t0 = clock_now();
                 if (registry_observe(e->registry, want->domain, want, have, err) < 0)
                         goto fail;
-                e->t.observe_registry += now_s() - t0;
+                e->t.observe_registry += clock_now() - t0;
         } else if (want->subjects.len) {
                 err_set(err, ERR_INVALID,
                         "the spec declares %zu schema subjects but no registry is configured: "
@@ -95,18 +88,18 @@ static int apply_plan(struct engine *e, struct plan *p, unsigned flags, struct e
         struct err rerr;
         int rc = 0;
 
-        double t0 = now_s();
+        double t0 = clock_now();
 
         err_clear(&rerr);
         if (kafka_apply(e->kafka, p, flags & ENGINE_DRY_RUN ? KAFKA_APPLY_DRY_RUN : 0, err) < 0)
                 rc = -1;
-        e->t.apply_kafka += now_s() - t0;
-        t0 = now_s();
+        e->t.apply_kafka += clock_now() - t0;
+        t0 = clock_now();
         if (e->registry &&
             registry_apply(e->registry, p, flags & ENGINE_DRY_RUN ? REGISTRY_APPLY_DRY_RUN : 0,
                            rc < 0 ? &rerr : err) < 0)
                 rc = -1;
-        e->t.apply_registry += now_s() - t0;
+        e->t.apply_registry += clock_now() - t0;
         return rc;
 }
 

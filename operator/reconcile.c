@@ -12,6 +12,7 @@
 
 #include "pkg/asyncapi/asyncapi.h"
 #include "pkg/base/buf.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
@@ -416,14 +417,6 @@ static enum reconcile_result run(struct rec *r)
         return res;
 }
 
-static double mono_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Add what the worker's engine sent since the last call to the metrics. */
 static void count_engine_requests(struct operator* op, struct op_worker *w)
 {
@@ -456,13 +449,13 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         snprintf(r.path, sizeof(r.path), "/apis/%s/namespaces/%s/dataproducts/%s", DP_GROUP_VERSION,
                  kube_ns(obj), kube_name(obj));
         before = kube_requests(r.w->kube);
-        t0 = mono_s();
+        t0 = clock_now();
         memset(&r.w->engine.t, 0, sizeof(r.w->engine.t));
         res = run(&r);
         atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
         count_engine_requests(op, r.w);
         log_debug(&r.log, "reconciled (%s) in %.3fs: engine %.3fs, %lu API requests",
-                  res == RECONCILE_DONE ? "done" : "retry", mono_s() - t0,
+                  res == RECONCILE_DONE ? "done" : "retry", clock_now() - t0,
                   r.w->engine.t.observe_kafka + r.w->engine.t.observe_registry +
                       r.w->engine.t.apply_kafka + r.w->engine.t.apply_registry,
                   kube_requests(r.w->kube) - before);

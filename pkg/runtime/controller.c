@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pkg/base/backoff.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
@@ -361,14 +362,6 @@ static json_object *cached_copy(struct controller *c, const char *key)
         return obj;
 }
 
-static double mono(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *worker(void *arg)
 {
         struct worker_arg *w = arg;
@@ -378,11 +371,11 @@ static void *worker(void *arg)
         while ((key = wq_get(&c->queue))) {
                 json_object *obj = cached_copy(c, key);
                 uint32_t again = 0;
-                double t0 = mono();
+                double t0 = clock_now();
                 enum reconcile_result r = c->ops->reconcile(c->arg, w->index, key, obj, &again);
 
                 json_object_put(obj);
-                metrics_observe_duration(c->metrics, mono() - t0);
+                metrics_observe_duration(c->metrics, clock_now() - t0);
                 atomic_fetch_add(&c->metrics->reconciles, 1);
                 if (r == RECONCILE_RETRY) {
                         atomic_fetch_add(&c->metrics->errors, 1);
