@@ -22,6 +22,7 @@
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/plan/status.h"
+#include "pkg/reconcile/owner.h"
 #include "pkg/base/banned.h"
 
 #define MESSAGE_MAX 4096
@@ -171,27 +172,22 @@ static struct product *load_spec(struct rec *r, char *msg, size_t n)
 }
 
 struct owner_scan {
-        const char *self, *domain, *created;
+        struct claim self;
         char owner[512];
 };
 
 static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
 {
         struct owner_scan *s = arg;
-        int cmp;
+        struct claim other = {key, domain, created};
 
-        if (strcmp(key, s->self) == 0 || strcmp(domain, s->domain) != 0)
-                return;
-        cmp = strcmp(created, s->created); /* RFC 3339 UTC compares as text */
-        if (cmp < 0 || (cmp == 0 && strcmp(key, s->self) < 0))
-                if (!s->owner[0] || strcmp(key, s->owner) < 0)
-                        snprintf(s->owner, sizeof(s->owner), "%s", key);
+        claim_owner_step(&s->self, &other, s->owner, sizeof(s->owner));
 }
 
 /* The key of an older DataProduct claiming `domain`, or "" when this one owns it. */
 static void find_owner(struct rec *r, const char *domain, char *out, size_t n)
 {
-        struct owner_scan s = {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), ""};
+        struct owner_scan s = {{r->key, domain, kube_meta_str(r->obj, "creationTimestamp")}, ""};
 
         controller_each(&r->op->ctl, scan_owner, &s);
         snprintf(out, n, "%s", s.owner);
