@@ -18,6 +18,8 @@ int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err)
 {
         e->kafka = NULL;
         e->registry = NULL;
+        e->before_apply = NULL;
+        e->before_apply_arg = NULL;
         if (!conn->kafka_config && !conn->bootstrap)
                 return err_set(err, ERR_INVALID,
                                "no Kafka connection: pass --kafka-config FILE or set "
@@ -192,8 +194,11 @@ int engine_reconcile(struct engine *e, const struct product *want, unsigned flag
                 goto out;
         rc = 0;
         /* a dry run still goes to the servers: validate-only creates, compatibility checks */
-        if (plan_change_count(out) > 0 && !(flags & ENGINE_PLAN_ONLY))
+        if (plan_change_count(out) > 0 && !(flags & ENGINE_PLAN_ONLY)) {
+                if (e->before_apply && !(flags & ENGINE_DRY_RUN))
+                        e->before_apply(e->before_apply_arg, out, have);
                 rc = apply_plan(e, out, flags, err);
+        }
         if (have_after && plan_change_count(out) > 0 && !(flags & ENGINE_DRY_RUN)) {
                 struct err oerr;
                 err_clear(&oerr);

@@ -23,6 +23,10 @@ struct engine {
         struct kafka *kafka;
         struct registry *registry; /* NULL when no registry URL is configured */
         struct engine_timing t;
+        /* Called once the plan is built, before anything of it is applied, when it changes
+         * something (the operator writes Reconciling=True there). May be NULL. */
+        void (*before_apply)(void *arg, const struct plan *p, const struct product *have);
+        void *before_apply_arg;
 };
 
 enum engine_flags {

@@ -34,7 +34,8 @@ struct rec {
         const char *key;
         struct log_ctx log;
         char rid[24];
-        char path[512]; /* the object's API path */
+        char path[512];             /* the object's API path */
+        const struct product *want; /* the spec being converged, once parsed */
 };
 
 static json_object *field(json_object *o, const char *a, const char *b)
@@ -124,7 +125,11 @@ static int patch_status(struct rec *r, json_object *status, struct err *err)
         rc = kube_request(r->w->kube, "PATCH", path, "application/merge-patch+json",
                           json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), NULL, err);
         json_object_put(body);
-        return rc < 0 ? -1 : 1;
+        if (rc < 0)
+                return -1;
+        /* later writes of this reconcile compare with what is there now */
+        json_object_object_add(r->obj, "status", json_object_get(status));
+        return 1;
 }
 
 static void event(struct rec *r, const char *type, const char *reason, const char *msg)
@@ -238,6 +243,23 @@ static size_t ops_done(const struct plan *p)
         return n;
 }
 
+/* Before the plan is applied: Reconciling=True for the generation being worked on, so that
+ * nobody reads the previous generation's Ready=True while the changes are under way. */
+static void write_progressing(void *arg, const struct plan *p, const struct product *have)
+{
+        struct rec *r = arg;
+        struct status_input in;
+        char now[32];
+
+        kube_now(now);
+        in = base_input(r, STATUS_PROGRESSING, now);
+        in.domain = have->domain;
+        in.want = r->want;
+        in.have = have;
+        in.plan = p;
+        write_status(r, &in);
+}
+
 /* The engine's part: observe, plan, apply (unless suspended), then the status. */
 static enum reconcile_result converge(struct rec *r, struct product *want)
 {
@@ -257,8 +279,14 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         else if (want->deletion == DELETION_DELETE)
                 flags = ENGINE_PRUNE;
         rc = ensure_engine(r, &err);
-        if (rc == 0)
+        r->want = want;
+        if (rc == 0) {
+                r->w->engine.before_apply = write_progressing;
+                r->w->engine.before_apply_arg = r;
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
+                r->w->engine.before_apply = NULL;
+                r->w->engine.before_apply_arg = NULL;
+        }
         log_debug(&r->log,
                   "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
                   r->w->engine.t.observe_kafka, r->w->engine.t.observe_registry,
@@ -273,6 +301,7 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         in.have = have;
         in.plan = &p;
         in.message = err.msg;
+        in.terminal = rc < 0 && (err.kind == ERR_TERMINAL || err.kind == ERR_INVALID);
         write_status(r, &in);
         atomic_fetch_add(&r->op->metrics.changes, want->suspend ? 0 : ops_done(&p));
         if (!want->suspend && ops_done(&p)) {

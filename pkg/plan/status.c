@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pkg/base/buf.h"
+#include "pkg/base/str.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/base/banned.h"
@@ -100,6 +101,58 @@ static char *summary_text(const struct status_input *in)
         return buf_detach(&b, NULL);
 }
 
+/* Ops of the plan that change something and did not go through (pending, skipped, failed). */
+static size_t not_done(const struct plan *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; p && i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                n += op->action != PLAN_ORPHAN && op->state != OP_DONE;
+        }
+        return n;
+}
+
+static void decide_failed(const struct status_input *in, struct cond c[3], char **scratch)
+{
+        const char *reason = NULL;
+
+        *scratch = problem_text(in->plan, &reason);
+        c[0].reason = reason ? reason : "ReconcileFailed";
+        c[0].message = in->message;
+        if (in->terminal || (reason && strcmp(reason, "IncompatibleSchema") == 0))
+                c[2] = (struct cond){"Stalled", "True", c[0].reason,
+                                     reason && *scratch ? *scratch : in->message};
+        else
+                c[1] = (struct cond){"Reconciling", "True", "Retrying", in->message};
+}
+
+static void decide_suspended(const struct status_input *in, struct cond c[3], char **scratch)
+{
+        size_t pending = plan_change_count(in->plan);
+
+        c[0].reason = "Suspended";
+        if (!pending) {
+                c[0].status = "True";
+                c[0].message = "suspended: in sync";
+                return;
+        }
+        *scratch = str_printf("suspended: %zu changes pending (set spec.suspend to false to "
+                              "apply them)",
+                              pending);
+        c[0].message = *scratch;
+        c[2] = (struct cond){"Stalled", "True", "Suspended", *scratch};
+}
+
+static void decide_progressing(const struct status_input *in, struct cond c[3], char **scratch)
+{
+        *scratch = str_printf("applying %zu changes for generation %lld",
+                              plan_change_count(in->plan), in->generation);
+        c[0].reason = "Progressing";
+        c[0].message = *scratch;
+        c[1] = (struct cond){"Reconciling", "True", "Progressing", *scratch};
+}
+
 /* Decide the three conditions; `scratch` receives strings the conditions point into. */
 static void decide(const struct status_input *in, struct cond c[3], char **scratch)
 {
@@ -116,23 +169,17 @@ static void decide(const struct status_input *in, struct cond c[3], char **scrat
                 c[2] = (struct cond){"Stalled", "True", c[0].reason, in->message};
                 return;
         case STATUS_FAILED:
-                *scratch = problem_text(in->plan, &reason);
-                c[0].reason = reason ? reason : "ReconcileFailed";
-                c[0].message = in->message;
-                if (reason && strcmp(reason, "IncompatibleSchema") == 0)
-                        c[2] = (struct cond){"Stalled", "True", reason, *scratch};
-                else
-                        c[1] = (struct cond){"Reconciling", "True", "Retrying", in->message};
+                decide_failed(in, c, scratch);
                 return;
         case STATUS_DELETING:
                 c[0].reason = "Deleting";
                 c[1] = (struct cond){"Reconciling", "True", "Deleting", in->message};
                 return;
         case STATUS_SUSPENDED:
-                c[0].status = plan_change_count(in->plan) ? "False" : "True";
-                c[0].reason = "Suspended";
-                c[0].message = plan_change_count(in->plan) ? "suspended: changes pending"
-                                                           : "suspended: in sync";
+                decide_suspended(in, c, scratch);
+                return;
+        case STATUS_PROGRESSING:
+                decide_progressing(in, c, scratch);
                 return;
         case STATUS_SYNCED:
                 break;
@@ -145,6 +192,11 @@ static void decide(const struct status_input *in, struct cond c[3], char **scrat
                 return;
         }
         free(*scratch);
+        *scratch = NULL;
+        if (not_done(in->plan)) { /* not everything went through: not Ready, look again */
+                decide_progressing(in, c, scratch);
+                return;
+        }
         *scratch = summary_text(in);
         c[0] = (struct cond){"Ready", "True", "Reconciled", *scratch};
 }
