@@ -281,16 +281,16 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         rc = ensure_engine(r, &err);
         r->want = want;
         if (rc == 0) {
-                r->w->engine.before_apply = write_progressing;
-                r->w->engine.before_apply_arg = r;
+                r->w->engine.core.before_apply = write_progressing;
+                r->w->engine.core.before_apply_arg = r;
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
-                r->w->engine.before_apply = NULL;
-                r->w->engine.before_apply_arg = NULL;
+                r->w->engine.core.before_apply = NULL;
+                r->w->engine.core.before_apply_arg = NULL;
         }
         log_debug(&r->log,
                   "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
-                  r->w->engine.t.observe_kafka, r->w->engine.t.observe_registry,
-                  r->w->engine.t.apply_kafka, r->w->engine.t.apply_registry);
+                  r->w->engine.core.t.observe_kafka, r->w->engine.core.t.observe_registry,
+                  r->w->engine.core.t.apply_kafka, r->w->engine.core.t.apply_registry);
         in = base_input(r,
                         want->suspend ? STATUS_SUSPENDED
                         : rc < 0      ? STATUS_FAILED
@@ -475,14 +475,14 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
                  kube_ns(obj), kube_name(obj));
         before = kube_requests(r.w->kube);
         t0 = clock_now();
-        memset(&r.w->engine.t, 0, sizeof(r.w->engine.t));
+        memset(&r.w->engine.core.t, 0, sizeof(r.w->engine.core.t));
         res = run(&r);
         atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
         count_engine_requests(op, r.w);
         log_debug(&r.log, "reconciled (%s) in %.3fs: engine %.3fs, %lu API requests",
                   res == RECONCILE_DONE ? "done" : "retry", clock_now() - t0,
-                  r.w->engine.t.observe_kafka + r.w->engine.t.observe_registry +
-                      r.w->engine.t.apply_kafka + r.w->engine.t.apply_registry,
+                  r.w->engine.core.t.observe_kafka + r.w->engine.core.t.observe_registry +
+                      r.w->engine.core.t.apply_kafka + r.w->engine.core.t.apply_registry,
                   kube_requests(r.w->kube) - before);
         return res;
 }
