@@ -392,7 +392,9 @@ int cmd_operator(int argc, char **argv)
                                 "FILE or set SPECMESH_KAFKA_CONFIG\n");
                 return EXIT_ERROR;
         }
+        spec_cache_init(&op.specs);
         rc = run(&o, &op);
+        spec_cache_release(&op.specs);
         curl_global_cleanup();
         return rc;
 }

@@ -176,6 +176,30 @@ static struct product *load_spec(struct rec *r, char *msg, size_t n)
         return p;
 }
 
+/*
+ * The spec of the generation being reconciled: parsed once per generation, then taken from
+ * the cache (a resync of an unchanged object parses nothing). Returns 0 with *out (borrowed,
+ * see speccache.h; NULL with `msg` when the spec is invalid), or -1 when memory ran out.
+ */
+static int spec(struct rec *r, const struct product **out, char *msg, size_t n)
+{
+        const char *uid = kube_meta_str(r->obj, "uid"), *m = NULL;
+        long long gen = kube_generation(r->obj);
+        struct product *fresh;
+
+        if (!spec_cache_get(&r->op->specs, r->key, uid, gen, out, &m)) {
+                fresh = load_spec(r, msg, n);
+                log_debug(&r->log, "spec of generation %lld parsed", gen);
+                if (spec_cache_put(&r->op->specs, r->key, uid, gen, fresh, fresh ? NULL : msg) <
+                        0 ||
+                    !spec_cache_get(&r->op->specs, r->key, uid, gen, out, &m))
+                        return -1;
+        }
+        if (!*out)
+                snprintf(msg, n, "%s", m ? m : "the spec is not valid");
+        return 0;
+}
+
 struct owner_scan {
         struct claim self;
         char owner[512];
@@ -261,7 +285,7 @@ static void write_progressing(void *arg, const struct plan *p, const struct prod
 }
 
 /* The engine's part: observe, plan, apply (unless suspended), then the status. */
-static enum reconcile_result converge(struct rec *r, struct product *want)
+static enum reconcile_result converge(struct rec *r, const struct product *want)
 {
         struct plan p;
         struct product *have = NULL;
@@ -401,7 +425,7 @@ out:
 static enum reconcile_result run(struct rec *r)
 {
         char msg[MESSAGE_MAX], owner[512], now[32];
-        struct product *want;
+        const struct product *want = NULL;
         struct status_input in;
         struct err err;
         enum reconcile_result res;
@@ -417,7 +441,10 @@ static enum reconcile_result run(struct rec *r)
                 }
         }
         kube_now(now);
-        want = load_spec(r, msg, sizeof(msg));
+        if (spec(r, &want, msg, sizeof(msg)) < 0) {
+                log_warn(&r->log, "spec not read: out of memory");
+                return RECONCILE_RETRY;
+        }
         if (!want) {
                 in = base_input(r, STATUS_INVALID, now);
                 in.message = msg;
@@ -434,11 +461,9 @@ static enum reconcile_result run(struct rec *r)
                 in.message = msg;
                 if (write_status(r, &in))
                         log_warn(&r->log, "%s", msg);
-                product_free(want);
                 return RECONCILE_DONE;
         }
         res = converge(r, want);
-        product_free(want);
         return res;
 }
 
@@ -466,8 +491,10 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         double t0;
 
         (void)requeue_ms;
-        if (!obj)
+        if (!obj) {
+                spec_cache_drop(&op->specs, key);
                 return RECONCILE_DONE; /* gone: the finalizer made sure it was cleaned up */
+        }
         snprintf(r.rid, sizeof(r.rid), "%lu", atomic_fetch_add(&op->rid, 1) + 1);
         r.log = (struct log_ctx){kube_ns(obj), kube_name(obj), r.rid,
                                  kube_meta_str(obj, "resourceVersion")};
