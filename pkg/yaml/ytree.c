@@ -1,11 +1,11 @@
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/ytree.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <yaml.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/buf.h"
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"

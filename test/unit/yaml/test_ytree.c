@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pkg/asyncapi/diag.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/diag.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/buf.h"
 
 /* A one-mapping document of `n` keys "k0".."k<n-1>", plus `extra` appended verbatim. */

@@ -1,4 +1,4 @@
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
  * the input: a large mapping gets a hash of its keys, so neither the duplicate check nor a
  * lookup walks every key.
  */
-#ifndef PKG_ASYNCAPI_YTREE_H
-#define PKG_ASYNCAPI_YTREE_H
+#ifndef PKG_YAML_YTREE_H
+#define PKG_YAML_YTREE_H
 
 #include <stdbool.h>
 #include <stddef.h>

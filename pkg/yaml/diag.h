@@ -4,8 +4,8 @@
  * printed as `file:line:column: error: <what>, at <path>`. Collected rather than returned one
  * at a time so that a user sees all problems in one run.
  */
-#ifndef PKG_ASYNCAPI_DIAG_H
-#define PKG_ASYNCAPI_DIAG_H
+#ifndef PKG_YAML_DIAG_H
+#define PKG_YAML_DIAG_H
 
 #include <stdio.h>
 
