@@ -21,7 +21,7 @@
 #include "pkg/registry/registry.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
-#include "pkg/plan/status.h"
+#include "pkg/status/status.h"
 #include "pkg/reconcile/owner.h"
 #include "pkg/base/banned.h"
 

@@ -1,4 +1,4 @@
-#include "pkg/plan/status.h"
+#include "pkg/status/status.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include "pkg/base/err.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
-#include "pkg/plan/status.h"
+#include "pkg/status/status.h"
 
 #define D  "acme.shop"
 #define T1 "2026-01-01T00:00:00Z"

@@ -17,8 +17,8 @@
  *                pending changes wait for the user, not for a retry;
  *   DELETING     Reconciling=True while the finalizer works.
  */
-#ifndef PKG_PLAN_STATUS_H
-#define PKG_PLAN_STATUS_H
+#ifndef PKG_STATUS_STATUS_H
+#define PKG_STATUS_STATUS_H
 
 #include <stdbool.h>
 #include <json-c/json.h>
