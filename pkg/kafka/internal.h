@@ -8,7 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "pkg/base/err.h"
-#include "pkg/kafka/props.h"
+#include "pkg/kwire/props.h"
 
 struct plan;
 

@@ -6,8 +6,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/internal.h"
-#include "pkg/kafka/acls.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/acls.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 

@@ -1,4 +1,4 @@
-#include "pkg/kafka/kconn.h"
+#include "pkg/kwire/kconn.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,9 +23,9 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/kproto.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/kproto.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/base/banned.h"
 
 /* --- connecting -------------------------------------------------------------------------- */

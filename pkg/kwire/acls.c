@@ -1,4 +1,4 @@
-#include "pkg/kafka/acls.h"
+#include "pkg/kwire/acls.h"
 
 #include <stdlib.h>
 #include <stdbool.h>
@@ -8,8 +8,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/base/banned.h"

@@ -7,10 +7,10 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/kproto.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/kproto.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
-#include "test/unit/kafka/hexfixture.h"
+#include "test/unit/kwire/hexfixture.h"
 
 static struct quota *mkquota(const char *user, int key, double v)
 {

@@ -6,15 +6,15 @@
  * SaslAuthenticate with PLAIN or SCRAM-SHA-256/512). Private to pkg/kafka; the encoders and
  * decoders are exposed so that tests check them against byte fixtures.
  */
-#ifndef PKG_KAFKA_KCONN_H
-#define PKG_KAFKA_KCONN_H
+#ifndef PKG_KWIRE_KCONN_H
+#define PKG_KWIRE_KCONN_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <openssl/ssl.h>
 
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kproto.h"
 
 struct buf;
 struct err;

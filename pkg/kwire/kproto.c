@@ -1,4 +1,4 @@
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kproto.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/quota.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -8,8 +8,8 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 

@@ -2,8 +2,8 @@
  * The Kafka tests' byte fixtures (test/fixtures/kafka/, format in its README), read into
  * memory, shared by test_kproto.c, test_quota.c and test_quota_conn.c.
  */
-#ifndef TEST_UNIT_KAFKA_HEXFIXTURE_H
-#define TEST_UNIT_KAFKA_HEXFIXTURE_H
+#ifndef TEST_UNIT_KWIRE_HEXFIXTURE_H
+#define TEST_UNIT_KWIRE_HEXFIXTURE_H
 
 #include <criterion/criterion.h>
 #include <ctype.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "pkg/base/err.h"
-#include "pkg/kafka/scram.h"
+#include "pkg/kwire/scram.h"
 
 /* Start an exchange with a fixed client nonce. */
 static void start(struct scram *s, const char *mech, const char *user, const char *pass,

@@ -4,8 +4,8 @@
  * reads them back as UNKNOWN and refuses to create them), and DESIGN §3 needs them; one client
  * for all ACLs keeps observe and apply symmetric. Encoders and decoders are pure.
  */
-#ifndef PKG_KAFKA_ACLS_H
-#define PKG_KAFKA_ACLS_H
+#ifndef PKG_KWIRE_ACLS_H
+#define PKG_KWIRE_ACLS_H
 
 #include <stddef.h>
 #include <stdint.h>

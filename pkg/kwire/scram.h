@@ -4,8 +4,8 @@
  * check of the server's signature. The nonce can be replaced, so tests replay the RFC's vectors.
  * Crypto from OpenSSL (PBKDF2, HMAC, SHA-2).
  */
-#ifndef PKG_KAFKA_SCRAM_H
-#define PKG_KAFKA_SCRAM_H
+#ifndef PKG_KWIRE_SCRAM_H
+#define PKG_KWIRE_SCRAM_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* The SASL part of kconn.h: SaslHandshake, then SaslAuthenticate rounds (PLAIN or SCRAM). */
-#include "pkg/kafka/kconn.h"
+#include "pkg/kwire/kconn.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +8,9 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/kproto.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/scram.h"
+#include "pkg/kwire/kproto.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/scram.h"
 #include "pkg/base/banned.h"
 
 #define TOKEN_MAX ((size_t)64 * 1024)

@@ -11,8 +11,8 @@
  * The reader never reads past the frame it was given: a short, oversized or garbled field marks
  * it bad, after which every read returns 0/NULL, so a decoder reads on and checks `bad` once.
  */
-#ifndef PKG_KAFKA_KPROTO_H
-#define PKG_KAFKA_KPROTO_H
+#ifndef PKG_KWIRE_KPROTO_H
+#define PKG_KWIRE_KPROTO_H
 
 #include <stdbool.h>
 #include <stddef.h>

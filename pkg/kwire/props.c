@@ -1,4 +1,4 @@
-#include "pkg/kafka/props.h"
+#include "pkg/kwire/props.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -17,11 +17,11 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
-#include "test/unit/kafka/hexfixture.h"
+#include "test/unit/kwire/hexfixture.h"
 
 #define MAX_STEPS 8
 

@@ -1,4 +1,4 @@
-#include "pkg/kafka/scram.h"
+#include "pkg/kwire/scram.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,8 +3,8 @@
  * --kafka-config. The same properties drive the librdkafka admin client and our own small
  * protocol client (quotas), so both connect with identical bootstrap, SASL and TLS settings.
  */
-#ifndef PKG_KAFKA_PROPS_H
-#define PKG_KAFKA_PROPS_H
+#ifndef PKG_KWIRE_PROPS_H
+#define PKG_KWIRE_PROPS_H
 
 #include "pkg/base/vec.h"
 

@@ -8,8 +8,8 @@
  * KRaft brokers forward the alteration to the controller. The encoders and decoders are separate
  * pure functions so that tests check them against byte fixtures.
  */
-#ifndef PKG_KAFKA_QUOTA_H
-#define PKG_KAFKA_QUOTA_H
+#ifndef PKG_KWIRE_QUOTA_H
+#define PKG_KWIRE_QUOTA_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,11 +8,11 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/acls.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/acls.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/model/model.h"
-#include "test/unit/kafka/hexfixture.h"
+#include "test/unit/kwire/hexfixture.h"
 
 static void assert_bytes(const struct buf *b, const void *want, size_t n)
 {
