@@ -3,8 +3,8 @@
  * kconn_close). Owns the socket and its TLS state, the framing (size prefix, correlation ids,
  * a cap on response frames, I/O timeouts), the API versions the broker offers (ApiVersions,
  * asked once right after connecting) and the SASL exchange (sasl.c: SaslHandshake, then
- * SaslAuthenticate with PLAIN or SCRAM-SHA-256/512). Private to pkg/kafka; the encoders and
- * decoders are exposed so that tests check them against byte fixtures.
+ * SaslAuthenticate with PLAIN or SCRAM-SHA-256/512). Used by pkg/kafka for ACLs and quotas; the
+ * encoders and decoders are exposed so that tests check them against byte fixtures.
  */
 #ifndef PKG_KWIRE_KCONN_H
 #define PKG_KWIRE_KCONN_H
