@@ -48,8 +48,19 @@ struct run {
         enum err_kind kind; /* of the first failure; ERR_TRANSIENT once any failure is */
 };
 
-/* The pending ops that `pred` selects (borrowed pointers; caller frees the array). NULL when
- * out of memory: the ops then stay pending and kafka_apply() counts them as failed. */
+/* Whether `op` still has work for the batch of `pred`: pending, or a topic update whose
+ * partitions grew (or validated) in this run and whose configs are still to be set. */
+static bool has_work(const struct plan_op *op, op_pred pred)
+{
+        if (op->state == OP_PENDING)
+                return true;
+        return pred == is_topic_alter && op->grow_partitions &&
+               (op->state == OP_DONE || op->state == OP_SKIPPED);
+}
+
+/* The ops that `pred` selects and that still have work (borrowed pointers; caller frees the
+ * array). NULL when out of memory: the ops then stay pending and kafka_apply() counts them as
+ * failed. */
 static struct plan_op **select_ops(struct plan *p, op_pred pred, size_t *n)
 {
         struct plan_op **v = calloc(p->ops.len ? p->ops.len : 1, sizeof(*v));
@@ -57,7 +68,7 @@ static struct plan_op **select_ops(struct plan *p, op_pred pred, size_t *n)
         *n = 0;
         for (size_t i = 0; v && i < p->ops.len; i++) {
                 struct plan_op *op = p->ops.items[i];
-                if (op->state == OP_PENDING && pred(op))
+                if (pred(op) && has_work(op, pred))
                         v[(*n)++] = op;
         }
         return v;
@@ -165,6 +176,8 @@ static void run_batch(struct run *r, const struct batch *b)
         err_clear(&e);
         if (!ops || n == 0)
                 goto out;
+        for (size_t i = 0; i < n; i++) /* a grown topic's configs: its outcome is this batch's */
+                ops[i]->state = OP_PENDING;
         if (r->dry && !b->validates) {
                 for (size_t i = 0; i < n; i++)
                         ops[i]->state = OP_SKIPPED;
