@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/err.h"
 #include "pkg/catalog/catalog.h"
 #include "pkg/kube/kube.h"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
 #include "pkg/catalog/catalog.h"

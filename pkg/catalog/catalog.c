@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "pkg/asyncapi/asyncapi.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/buf.h"
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"

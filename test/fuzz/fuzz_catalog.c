@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/buf.h"
 #include "pkg/catalog/catalog.h"
 #include "pkg/catalog/topology.h"

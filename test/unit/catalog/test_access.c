@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/catalog/catalog.h"
 
 #define SALES "acme.sales._protected.orders"

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/catalog/catalog.h"
