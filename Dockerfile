@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # specmesh: the operator and CLI in one small image.
 #
-#   docker build -t ghcr.io/specmesh/specmesh:0.1.0 .            (or podman build)
+#   docker build -t ghcr.io/specmesh-operator/specmesh:0.1.0 .            (or podman build)
 #   e2e/image/build        the same image from Debian packages only, without pulling anything
 #
 # Build stage and runtime libraries are Debian trixie (librdkafka 2.8.0: SCRAM against Kafka 4.x,
@@ -61,7 +61,7 @@ FROM scratch
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="specmesh" \
       org.opencontainers.image.description="Specification-driven data mesh on Apache Kafka: the DataProduct operator and CLI" \
-      org.opencontainers.image.source="https://github.com/specmesh/specmesh" \
+      org.opencontainers.image.source="https://github.com/specmesh-operator/specmesh" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="scratch (libraries from debian:trixie)"
