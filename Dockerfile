@@ -14,7 +14,7 @@ FROM ${BASE} AS build
 # Install only what the base lacks: with a base that already has the packages (e2e/image/build
 # makes one with mmdebstrap) this step needs no network.
 ARG PKGS="build-essential cmake ninja-build pkg-config ca-certificates libcurl4-openssl-dev \
-libyaml-dev libjson-c-dev librdkafka-dev libssl-dev libcriterion-dev"
+libyaml-dev libjson-c-dev librdkafka-dev libssl-dev libcriterion-dev python3"
 RUN missing=""; for p in $PKGS; do \
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"; \
     done; \
@@ -28,7 +28,8 @@ COPY pkg pkg
 COPY operator operator
 COPY test test
 COPY e2e/bench/floor.c e2e/bench/floor.c
-# The unit and CLI tests run against trixie's libraries (RUN_TESTS=0 skips them).
+# The unit and CLI tests (python3: the CLI tests read JSON) run against trixie's libraries
+# (RUN_TESTS=0 skips them).
 ARG RUN_TESTS=1
 RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSPECMESH_BENCH=OFF \
         -DSPECMESH_TESTS=$([ "$RUN_TESTS" = 1 ] && echo ON || echo OFF) && \
