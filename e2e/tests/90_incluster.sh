@@ -126,6 +126,7 @@ connection: {existingSecret: kafka-connection}
 operator: {watchNamespaces: [$ns], logFormat: text}
 hostNetwork: true
 metrics: {port: $PORT, bindAddress: "\$(POD_IP)"}
+updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}
 extraEnv:
   - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
   - {name: KUBERNETES_SERVICE_PORT, value: "16443"}
@@ -211,18 +212,20 @@ kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-service
 kube_admin label ns specmesh-system pod-security.kubernetes.io/enforce=privileged --overwrite >/dev/null
 secret specmesh-system specmesh-connection
 kube_admin delete lease specmesh-operator -n specmesh-system --ignore-not-found >/dev/null
+c=/spec/template/spec/containers/0
 patch=$(cat <<J
-{"spec":{"template":{"spec":{"hostNetwork":true,"dnsPolicy":"ClusterFirstWithHostNet",
- "containers":[{"name":"operator","imagePullPolicy":"Never",
-  "args":["operator","--leader-elect","--identity=\$(POD_NAME)","--metrics-addr=\$(POD_IP):$PORT"],
-  "ports":[{"name":"http","containerPort":$PORT}],
-  "env":[{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}},
-         {"name":"POD_IP","valueFrom":{"fieldRef":{"fieldPath":"status.podIP"}}},
-         {"name":"KUBERNETES_SERVICE_HOST","value":"127.0.0.1"},
-         {"name":"KUBERNETES_SERVICE_PORT","value":"16443"}]}]}}}}
+[{"op": "add", "path": "/spec/template/spec/hostNetwork", "value": true},
+ {"op": "add", "path": "/spec/template/spec/dnsPolicy", "value": "ClusterFirstWithHostNet"},
+ {"op": "add", "path": "/spec/strategy", "value": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 0, "maxUnavailable": 1}}},
+ {"op": "replace", "path": "$c/imagePullPolicy", "value": "Never"},
+ {"op": "replace", "path": "$c/args", "value": ["operator", "--leader-elect", "--identity=\$(POD_NAME)", "--metrics-addr=\$(POD_IP):$PORT"]},
+ {"op": "replace", "path": "$c/ports", "value": [{"name": "http", "containerPort": $PORT}]},
+ {"op": "add", "path": "$c/env/-", "value": {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}},
+ {"op": "add", "path": "$c/env/-", "value": {"name": "KUBERNETES_SERVICE_HOST", "value": "127.0.0.1"}},
+ {"op": "add", "path": "$c/env/-", "value": {"name": "KUBERNETES_SERVICE_PORT", "value": "16443"}}]
 J
 )
-kube_admin patch --local -f "$root/deploy/40-deployment.yaml" -p "$patch" -o yaml | kube_admin apply -f - >/dev/null
+kube_admin patch --local -f "$root/deploy/40-deployment.yaml" --type=json -p "$patch" -o yaml | kube_admin apply -f - >/dev/null
 kube_admin rollout status deploy/specmesh-operator -n specmesh-system --timeout=120s >/dev/null ||
         { kube_admin describe pods -n specmesh-system | tail -30; t_fail "deploy/ pods not Ready"; }
 t_assert_eq "$(kube_admin get deploy specmesh-operator -n specmesh-system -o jsonpath='{.status.readyReplicas}')" 2 "two Ready pods from deploy/"
