@@ -162,7 +162,9 @@ has_holder() { [ -n "$(holder)" ]; }
 wait_for 30 "a leader" has_holder
 leader=$(holder)
 t_assert_match "$leader" "^$rel-" "the Lease (named after the release) is held by a pod"
-t_assert_match "$(kube_admin get --raw "/api/v1/namespaces/$opns/pods/$leader/proxy/readyz" 2>/dev/null || curl -s "http://$(kube_admin get pod -n "$opns" "$leader" -o jsonpath='{.status.podIP}'):$PORT/readyz")" "^ok" "leader /readyz"
+podip() { kube_admin get pod -n "$opns" "$1" -o jsonpath='{.status.podIP}'; }
+t_assert_match "$(curl -s "http://$(podip "$leader"):$PORT/readyz")" "^ok$" "leader /readyz (on its pod IP)"
+t_assert_eq "$(curl -s "http://$(podip "$leader"):$PORT/metrics" | awk '$1 == "specmesh_leader" {print $2}')" 1 "leader gauge"
 
 step "a DataProduct applied with kubectl becomes Ready (SCRAM-SHA-512 from the pod)"
 cp -r "$root/examples/." "$work/"
@@ -185,7 +187,8 @@ echo "Lease taken over after $(($(date +%s) - t))s by $(holder)"
 sed -i '0,/partitions: 3/s//partitions: 4/' "$work/bigdatalondon/asyncapi.yaml"
 manifest | kube_admin apply -f - >/dev/null
 eventually 60 4 "edit applied by the new leader" kafka_partitions "$ATTENDEE"
-wait_for 60 "two Ready pods again" bash -c "[ \$(kubectl --kubeconfig '$KUBECONFIG' get deploy -n '$opns' '$rel' -o jsonpath='{.status.readyReplicas}') = 2 ]"
+ready2() { [ "$(kube_admin get deploy -n "$opns" "$rel" -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
+wait_for 60 "two Ready pods again" ready2
 
 step "helm upgrade with a changed value rolls the pods; an edit made during the roll lands"
 old_rs=$(kube_admin get pods -n "$opns" -l app.kubernetes.io/instance=$rel -o jsonpath='{.items[0].metadata.labels.pod-template-hash}')
@@ -204,7 +207,8 @@ step "helm uninstall leaves the CRD and the DataProduct (with its finalizer)"
 helm uninstall "$rel" -n "$opns" --wait --timeout 60s >/dev/null
 t_assert_eq "$(kube_admin get crd dataproducts.specmesh.io -o name)" customresourcedefinition.apiextensions.k8s.io/dataproducts.specmesh.io "CRD kept"
 t_assert_eq "$(kube_admin get dp -n "$ns" bigdatalondon -o jsonpath='{.metadata.finalizers[0]}')" specmesh.io/finalizer "DataProduct kept, finalizer still on"
-t_assert_eq "$(kube_admin get pods -n "$opns" -o name | wc -l)" 0 "no operator pods"
+pods_gone() { [ -z "$(kube_admin get pods -n "$opns" -o name)" ]; }
+wait_for 60 "the operator pods to go" pods_gone
 
 step "deploy/ as plain manifests: the same operator picks the DataProduct up"
 kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-serviceaccount.yaml" -f "$root/deploy/20-rbac.yaml" >/dev/null
