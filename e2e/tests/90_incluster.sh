@@ -134,7 +134,9 @@ Y
 t=$(date +%s)
 helm install "$rel" "$root/helm/specmesh" -n "$opns" -f "$work/values.yaml" --wait --timeout 120s >"$work/notes.txt" ||
         { kube_admin get pods -n "$opns" -o wide; kube_admin describe pods -n "$opns" | tail -30; t_fail "helm install"; }
-echo "helm install --wait: $(($(date +%s) - t))s"
+ready2() { [ "$(kube_admin get deploy -n "$opns" "$rel" -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
+wait_for 90 "both replicas Ready" ready2 # --wait counts maxUnavailable as enough
+echo "helm install -> two Ready pods: $(($(date +%s) - t))s"
 pods() { kube_admin get pods -n "$opns" -l app.kubernetes.io/instance=$rel -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{" "}{.status.phase}{" "}{.status.containerStatuses[0].ready}{"\n"}{end}'; }
 pods | tee "$work/pods"
 t_assert_eq "$(grep -c ' Running true$' "$work/pods")" 2 "two pods Running and Ready"
@@ -148,8 +150,8 @@ t_assert_eq "$(kube_admin get pod -n "$opns" "$p1" -o jsonpath='{.spec.container
 t_assert_match "$(kube_admin logs -n "$opns" "$p1" | head -5)" "." "kubectl logs reaches the kubelet"
 uid=$(kube_admin get pod -n "$opns" "$p1" -o jsonpath='{.status.containerStatuses[0].user.linux.uid}' 2>/dev/null || true)
 echo "pod user: ${uid:-(not reported by this containerd)}; RSS per pod (kubelet /stats/summary):"
-for n in specmesh-node-1 specmesh-node-2; do
-        kube_admin get --raw "/api/v1/nodes/$n/proxy/stats/summary" | python3 -c '
+for ip in 127.0.0.1 127.0.0.2; do # the apiserver's node proxy refuses loopback addresses
+        curl -sk "https://$ip:10250/stats/summary" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["pods"]:
     if p["podRef"]["name"].startswith("'"$rel"'-") or p["podRef"]["name"].startswith("'"$rel"'"):
@@ -187,7 +189,6 @@ echo "Lease taken over after $(($(date +%s) - t))s by $(holder)"
 sed -i '0,/partitions: 3/s//partitions: 4/' "$work/bigdatalondon/asyncapi.yaml"
 manifest | kube_admin apply -f - >/dev/null
 eventually 60 4 "edit applied by the new leader" kafka_partitions "$ATTENDEE"
-ready2() { [ "$(kube_admin get deploy -n "$opns" "$rel" -o jsonpath='{.status.readyReplicas}')" = 2 ]; }
 wait_for 60 "two Ready pods again" ready2
 
 step "helm upgrade with a changed value rolls the pods; an edit made during the roll lands"
