@@ -20,6 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
+source "$E2E_DIR/stack/common.sh" # ports, node names
 SM=${SPECMESH_BIN:?}
 work=$(mktemp -d)
 rel=specmesh
@@ -90,8 +91,7 @@ if ! out=$("$E2E_DIR/stack/node" up 2>&1); then
 fi
 echo "node up: $(($(date +%s) - t))s"
 "$E2E_DIR/stack/node" load "$img"
-t_assert_match "$(kube_admin get nodes)" "specmesh-node-1 +Ready.*" "node 1 Ready"
-t_assert_match "$(kube_admin get nodes)" "specmesh-node-2 +Ready.*" "node 2 Ready"
+for n in $NODE_NAMES; do t_assert_match "$(kube_admin get nodes)" "$n +Ready" "node $n Ready"; done
 tag=$(sed -nE 's/^appVersion: "?([^"]+)"?/\1/p' "$root/helm/specmesh/Chart.yaml")
 repo=$(sed -nE 's/^  repository: (.*)/\1/p' "$root/helm/specmesh/values.yaml")
 
@@ -105,7 +105,7 @@ kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null
 kube_admin create namespace "$opns" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
 cat >"$work/kafka.properties" <<P
-bootstrap.servers=127.0.0.1:19092
+bootstrap.servers=127.0.0.1:$KAFKA_PORT
 security.protocol=SASL_PLAINTEXT
 sasl.mechanisms=SCRAM-SHA-512
 sasl.username=$user
@@ -129,7 +129,7 @@ metrics: {port: $PORT, bindAddress: "\$(POD_IP)"}
 updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}
 extraEnv:
   - {name: KUBERNETES_SERVICE_HOST, value: "127.0.0.1"}
-  - {name: KUBERNETES_SERVICE_PORT, value: "16443"}
+  - {name: KUBERNETES_SERVICE_PORT, value: "$APISERVER_PORT"}
 Y
 t=$(date +%s)
 helm install "$rel" "$root/helm/specmesh" -n "$opns" -f "$work/values.yaml" --wait --timeout 120s >"$work/notes.txt" ||
@@ -150,7 +150,8 @@ t_assert_eq "$(kube_admin get pod -n "$opns" "$p1" -o jsonpath='{.spec.container
 t_assert_match "$(kube_admin logs -n "$opns" "$p1" | head -5)" "." "kubectl logs reaches the kubelet"
 uid=$(kube_admin get pod -n "$opns" "$p1" -o jsonpath='{.status.containerStatuses[0].user.linux.uid}' 2>/dev/null || true)
 echo "pod user: ${uid:-(not reported by this containerd)}; RSS per pod (kubelet /stats/summary):"
-for ip in 127.0.0.1 127.0.0.2; do # the apiserver's node proxy refuses loopback addresses
+# the apiserver's node proxy refuses loopback addresses: ask each kubelet itself
+for ip in $(kube_admin get nodes -o jsonpath='{.items[*].status.addresses[?(@.type=="InternalIP")].address}'); do
         curl -sk "https://$ip:10250/stats/summary" | python3 -c '
 import json, sys
 for p in json.load(sys.stdin)["pods"]:
@@ -227,7 +228,7 @@ patch=$(cat <<J
  {"op": "replace", "path": "$c/ports", "value": [{"name": "http", "containerPort": $PORT}]},
  {"op": "add", "path": "$c/env/-", "value": {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}},
  {"op": "add", "path": "$c/env/-", "value": {"name": "KUBERNETES_SERVICE_HOST", "value": "127.0.0.1"}},
- {"op": "add", "path": "$c/env/-", "value": {"name": "KUBERNETES_SERVICE_PORT", "value": "16443"}}]
+ {"op": "add", "path": "$c/env/-", "value": {"name": "KUBERNETES_SERVICE_PORT", "value": "$APISERVER_PORT"}}]
 J
 )
 kube_admin patch --local -f "$root/deploy/40-deployment.yaml" --type=json -p "$patch" -o yaml | kube_admin apply -f - >/dev/null
