@@ -78,9 +78,10 @@ t_assert_match "$(tpl --set 'operator.watchNamespaces={team-a}')" "kind: RoleBin
   name: specmesh
   namespace: team-a" "one watched namespace: a RoleBinding there"
 t_assert_match "$(tpl --set 'operator.watchNamespaces={a,b}')" "(watchNamespaces|maximum 1 items)" "two namespaces refused"
-t_assert_match "$(tpl --set metrics.serviceMonitor.enabled=true --set metrics.podMonitor.enabled=true)" \
-        "kind: ServiceMonitor(.|
-)*kind: PodMonitor" "ServiceMonitor and PodMonitor on request"
+out=$(tpl --set metrics.serviceMonitor.enabled=true --set metrics.podMonitor.enabled=true)
+t_assert_match "$out" "kind: ServiceMonitor" "a ServiceMonitor on request"
+t_assert_match "$out" "kind: PodMonitor" "a PodMonitor on request"
+t_assert_eq "$(tpl | grep -c 'kind: ServiceMonitor\|kind: PodMonitor' || true)" 0 "neither by default"
 tls_values=$E2E_TMP/tls-values.yaml
 cat >"$tls_values" <<'Y'
 extraEnv: [{name: EXTRA, value: "1"}]
