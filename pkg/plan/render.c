@@ -246,6 +246,32 @@ static json_object *json_op(const struct plan_op *op)
         return o;
 }
 
+/*
+ * Print empty objects and arrays as {} and [] in place. json-c's pretty printer writes them as
+ * "{\n<indent>}" up to 0.16 (Debian bookworm) and as "{}" from 0.17 (trixie); the documented
+ * JSON must not depend on the library version. Strings cannot hold a raw newline, so the
+ * pattern only ever matches an empty container.
+ */
+static void squeeze_empty(char *s)
+{
+        char *w = s;
+        for (const char *r = s; *r;) {
+                if ((*r == '{' || *r == '[') && r[1] == '\n') {
+                        const char *q = r + 1;
+                        while (*q == '\n' || *q == ' ')
+                                q++;
+                        if (*q == (*r == '{' ? '}' : ']')) {
+                                *w++ = *r;
+                                *w++ = *q;
+                                r = q + 1;
+                                continue;
+                        }
+                }
+                *w++ = *r++;
+        }
+        *w = '\0';
+}
+
 char *plan_render_json(const struct plan *p)
 {
         json_object *root = json_object_new_object();
@@ -270,5 +296,7 @@ char *plan_render_json(const struct plan *p)
                                                               JSON_C_TO_STRING_SPACED |
                                                               JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(root);
+        if (out)
+                squeeze_empty(out);
         return out;
 }
