@@ -14,7 +14,8 @@ FROM ${BASE} AS build
 # Install only what the base lacks: with a base that already has the packages (e2e/image/build
 # makes one with mmdebstrap) this step needs no network.
 ARG PKGS="build-essential cmake ninja-build pkg-config ca-certificates libcurl4-openssl-dev \
-libyaml-dev libjson-c-dev librdkafka-dev libssl-dev libcriterion-dev python3"
+libyaml-dev libjson-c-dev librdkafka-dev libssl-dev libcriterion-dev libmicrohttpd-dev \
+libgraphviz-dev python3"
 RUN missing=""; for p in $PKGS; do \
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"; \
     done; \
@@ -42,7 +43,11 @@ RUN set -e; r=/rootfs; \
              $r/usr/share/doc $r/tmp; \
     ln -s usr/lib $r/lib; ln -s usr/lib64 $r/lib64; ln -s usr/bin $r/bin; chmod 1777 $r/tmp; \
     cp /specmesh $r/usr/bin/specmesh; \
-    libs=$(ldd /specmesh | sed -nE 's#.*=> (/[^ ]+) .*#\1#p; s#^\s*(/[^ ]+) \(.*#\1#p'); \
+    gvp=$(pkg-config --variable=libdir libgvc)/graphviz; \
+    plugins="$gvp/libgvplugin_dot_layout.so.6 $gvp/libgvplugin_core.so.6"; \
+    libs=$(for f in /specmesh $plugins; do ldd "$f"; done | \
+           sed -nE 's#.*=> (/[^ ]+) .*#\1#p; s#^\s*(/[^ ]+) \(.*#\1#p' | sort -u); \
+    libs="$libs $plugins"; \
     for l in $libs; do cp -L --parents "$l" $r/; done; \
     for f in $libs /etc/ssl/certs/ca-certificates.crt; do \
         dpkg -S "$(realpath "$f")" 2>/dev/null || dpkg -S "$f" 2>/dev/null || true; \
