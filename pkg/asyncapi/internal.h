@@ -37,6 +37,15 @@ int read_channels(struct actx *c);
 int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, size_t n,
                   const char *path);
 
+/* schemakind.c: which message schemas become subjects (docs/schemas.md). */
+/* True when `n` (after local $refs, through a 3.0 multi-format wrapper) is written in the
+ * document rather than a $ref to a schema file. */
+bool schema_is_inline(struct actx *c, struct ynode *n);
+/* The document's x-specmesh-inline-schemas (default true); reports a non-boolean value. */
+int inline_schemas_enabled(struct actx *c, bool *on);
+/* False for a key with a primitive type ({type: long}, string, ...) unless its format is Avro. */
+bool key_gets_subject(struct actx *c, struct ynode *msg, struct ynode *key);
+
 /* Resolve a local "#/a/b" JSON pointer in the document; NULL when it does not resolve. */
 struct ynode *resolve_pointer(struct actx *c, const char *ref);
 

@@ -295,7 +295,10 @@ int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, 
                   const char *path)
 {
         char sub[700];
+        bool inl = true;
 
+        if (inline_schemas_enabled(c, &inl) < 0)
+                return -1;
         for (size_t i = 0; i < n; i++) {
                 struct ynode *payload = ynode_get(msgs[i], "payload");
                 struct ynode *key =
@@ -313,10 +316,11 @@ int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, 
                         return -1;
                 }
                 snprintf(sub, sizeof(sub), "%s.message.payload", path);
-                if (payload)
+                if (payload && (inl || !schema_is_inline(c, payload)))
                         subject_for(c, msgs[i], payload, "value", st, topic, sub);
                 snprintf(sub, sizeof(sub), "%s.message.bindings.kafka.key", path);
-                if (key && st == TOPIC_NAME)
+                if (key && st == TOPIC_NAME && (inl || !schema_is_inline(c, key)) &&
+                    key_gets_subject(c, msgs[i], key))
                         subject_for(c, msgs[i], key, "key", st, topic, sub);
         }
         return 0;

@@ -179,7 +179,9 @@ char *ccompat_schema_body(enum schema_type type, const char *schema)
 
         if (!o || add_string(o, "schema", schema) < 0)
                 goto fail;
-        if (type != SCHEMA_AVRO && add_string(o, "schemaType", schema_type_str(type)) < 0)
+        /* always explicit: a registry that guesses the type from the content (Apicurio) may
+         * guess wrong or not at all */
+        if (add_string(o, "schemaType", schema_type_str(type)) < 0)
                 goto fail;
         return to_text_and_put(o);
 fail:

@@ -47,7 +47,8 @@ int ccompat_split_url(const char *url, char **bare, char **user, char **password
 
 /*
  * Body of POST /subjects/<s>/versions and of the compatibility check:
- * {"schema": <text>} plus "schemaType" unless AVRO (older Confluent versions reject it).
+ * {"schema": <text>, "schemaType": "AVRO" | "JSON" | "PROTOBUF"}, the type always explicit
+ * (Confluent 5.5 and later and Apicurio accept it for every type).
  * Caller frees; NULL when memory runs out.
  */
 char *ccompat_schema_body(enum schema_type type, const char *schema);

@@ -69,13 +69,14 @@ Test(ccompat, split_url_rejects_other_schemes)
         cr_assert_eq(ccompat_split_url("127.0.0.1:8081", &bare, &user, &password, &e), -1);
 }
 
-Test(ccompat, schema_body_omits_avro_type)
+Test(ccompat, schema_body_always_names_the_type)
 {
         char *avro = ccompat_schema_body(SCHEMA_AVRO, "{\"type\":\"string\"}");
         char *proto = ccompat_schema_body(SCHEMA_PROTOBUF, "syntax = \"proto3\";\n");
         char *config = ccompat_config_body("FULL_TRANSITIVE");
 
-        cr_assert_str_eq(avro, "{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\"}");
+        cr_assert_str_eq(avro,
+                         "{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\",\"schemaType\":\"AVRO\"}");
         cr_assert_str_eq(
             proto, "{\"schema\":\"syntax = \\\"proto3\\\";\\n\",\"schemaType\":\"PROTOBUF\"}");
         cr_assert_str_eq(config, "{\"compatibility\":\"FULL_TRANSITIVE\"}");
