@@ -328,6 +328,7 @@ int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err
         alter_configs(k, p, dry, err);
         apply_acls(k, p, is_acl_create, dry, err);
         apply_quota(k, p, dry, err);
+        plan_hold_legacy(p); /* a migration removes SpecMesh's ACLs only once ours exist */
         apply_acls(k, p, is_acl_delete, dry, err);
         delete_topics(k, p, dry, err);
         for (size_t i = 0; i < p->ops.len; i++) {

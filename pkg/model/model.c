@@ -470,8 +470,60 @@ static bool is_domain_prefix(const char *name, const char *domain)
         return false;
 }
 
+/* One binding SpecMesh v0.20.2 creates (KafkaApiSpec.requiredAcls): all PREFIXED, ALLOW, '*'.
+ * `suffix` is appended to the domain; NULL means the resource is "kafka-cluster". `everyone`:
+ * the principal is User:* instead of the owner. */
+struct legacy_acl {
+        enum acl_resource resource;
+        const char *suffix;
+        bool everyone;
+        enum acl_op op;
+};
+
+static const struct legacy_acl legacy_set[] = {
+    {ACL_RES_TOPIC, "", false, ACL_OP_DESCRIBE},
+    {ACL_RES_TOPIC, "", false, ACL_OP_READ},
+    {ACL_RES_TOPIC, "", false, ACL_OP_WRITE},
+    {ACL_RES_TOPIC, "", false, ACL_OP_DELETE},
+    {ACL_RES_TOPIC, "._private", false, ACL_OP_CREATE},
+    {ACL_RES_TOPIC, "._public", true, ACL_OP_DESCRIBE},
+    {ACL_RES_TOPIC, "._public", true, ACL_OP_READ},
+    {ACL_RES_GROUP, "", false, ACL_OP_READ},
+    {ACL_RES_GROUP, "", false, ACL_OP_DELETE},
+    {ACL_RES_TRANSACTIONAL_ID, "", false, ACL_OP_DESCRIBE},
+    {ACL_RES_TRANSACTIONAL_ID, "", false, ACL_OP_WRITE},
+    {ACL_RES_CLUSTER, NULL, false, ACL_OP_IDEMPOTENT_WRITE},
+};
+
+/* `name` is exactly `domain` + `suffix` (never a longer or shorter name). */
+static bool is_exact(const char *name, const char *domain, const char *suffix)
+{
+        size_t n = strlen(domain);
+
+        return strncmp(name, domain, n) == 0 && strcmp(name + n, suffix) == 0;
+}
+
+bool model_acl_legacy(const struct acl *a, const char *domain, const char *owner)
+{
+        if (!domain || !owner || a->pattern != ACL_PAT_PREFIXED || a->perm != ACL_PERM_ALLOW ||
+            !a->host || strcmp(a->host, "*") != 0)
+                return false;
+        for (size_t i = 0; i < sizeof(legacy_set) / sizeof(legacy_set[0]); i++) {
+                const struct legacy_acl *l = &legacy_set[i];
+                if (l->resource != a->resource || l->op != a->op ||
+                    strcmp(a->principal, l->everyone ? "User:*" : owner) != 0)
+                        continue;
+                if (l->suffix ? is_exact(a->name, domain, l->suffix)
+                              : strcmp(a->name, "kafka-cluster") == 0)
+                        return true;
+        }
+        return false;
+}
+
 bool model_acl_owned(const struct acl *a, const char *domain, const char *owner)
 {
+        if (model_acl_legacy(a, domain, owner))
+                return true;
         if (a->resource == ACL_RES_CLUSTER)
                 return strcmp(a->principal, owner) == 0;
         if (a->pattern == ACL_PAT_PREFIXED)

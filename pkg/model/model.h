@@ -199,6 +199,17 @@ bool model_topic_name_valid(const char *name, const char **why);
  */
 bool model_acl_owned(const struct acl *a, const char *domain, const char *owner);
 
+/*
+ * True when `a` is one of the bindings the SpecMesh CLI (v0.20.2) creates for `domain` with
+ * owner principal `owner`, in the form specmesh replaces: PREFIXED without the trailing dot
+ * (TOPIC `<domain>` DESCRIBE/READ/WRITE/DELETE, TOPIC `<domain>._private` CREATE, GROUP
+ * `<domain>` READ/DELETE, TRANSACTIONAL_ID `<domain>` DESCRIBE/WRITE, all for `owner`; TOPIC
+ * `<domain>._public` DESCRIBE/READ for User:*) and the PREFIXED CLUSTER IDEMPOTENT_WRITE of
+ * `owner`; ALLOW, host '*'. Names must match exactly: a longer domain (`<domain>.x`,
+ * `<domain>x`) or another principal is never legacy. Such ACLs are owned (model_acl_owned).
+ */
+bool model_acl_legacy(const struct acl *a, const char *domain, const char *owner);
+
 /* True when topic `name` lies in `domain` ("<domain>." prefix). */
 bool model_topic_in_domain(const char *name, const char *domain);
 

@@ -60,6 +60,28 @@ size_t plan_change_count(const struct plan *p)
         return n;
 }
 
+size_t plan_hold_legacy(struct plan *p)
+{
+        bool failed = false;
+        size_t held = 0;
+
+        for (size_t i = 0; i < p->ops.len && !failed; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                failed =
+                    op->resource == PLAN_ACL && op->action == PLAN_CREATE && op->state == OP_FAILED;
+        }
+        for (size_t i = 0; i < p->ops.len && failed; i++) {
+                struct plan_op *op = p->ops.items[i];
+                if (!op->legacy || op->state != OP_PENDING)
+                        continue;
+                free(op->error);
+                op->error = str_dup("kept: the ACLs that replace it were not all created");
+                op->state = OP_SKIPPED;
+                held++;
+        }
+        return held;
+}
+
 const char *plan_action_str(enum plan_action a)
 {
         static const char *names[] = {"create", "update", "delete", "orphan"};
@@ -305,8 +327,11 @@ static int plan_acl_difference(struct plan *p, const struct vec *from, const str
                 if (j < other->len && c == 0)
                         continue;
                 op = op_new(a, PLAN_ACL);
-                if (op)
+                if (op) {
                         op->acl = acl_dup(x);
+                        op->legacy = a == PLAN_DELETE && p->domain && p->principal &&
+                                     model_acl_legacy(x, p->domain, p->principal);
+                }
                 if (!op || !op->acl) {
                         plan_op_free(op);
                         return -1;

@@ -56,6 +56,9 @@ struct plan_op {
         /* Topic updates: what differs. */
         bool grow_partitions; /* want_topic->partitions > have_topic->partitions */
         bool alter_configs;   /* dynamic configs differ: set them to exactly want's */
+        /* ACL deletes: the binding is the SpecMesh CLI's legacy form of one this plan creates
+         * (model_acl_legacy); deleted only after every ACL create succeeded. */
+        bool legacy;
         /* Subject updates. */
         bool new_schema;        /* register a new version (after a compatibility check) */
         bool set_compatibility; /* PUT /config/<subject> */
@@ -94,6 +97,14 @@ void plan_op_free(struct plan_op *op);
  */
 int plan_build(const struct product *want, const struct product *have, unsigned flags,
                struct plan *out, struct err *err);
+
+/*
+ * Keep the SpecMesh legacy ACLs while what replaces them is missing: when an ACL create of `p`
+ * failed, mark every pending legacy ACL delete OP_SKIPPED with a reason, so that no client
+ * loses access during a migration. Returns how many were held. Call between the ACL creates
+ * and the ACL deletes.
+ */
+size_t plan_hold_legacy(struct plan *p);
 
 /* Number of ops that change something (all but PLAN_ORPHAN). */
 size_t plan_change_count(const struct plan *p);

@@ -192,6 +192,83 @@ Test(plan, revoked_grant_deletes_exactly_its_acls)
         product_free(have);
 }
 
+static void add_prefixed(struct product *p, enum acl_resource r, const char *name,
+                         const char *principal, enum acl_op op)
+{
+        vec_push(&p->acls, acl_new(r, name, ACL_PAT_PREFIXED, principal, op));
+}
+
+/* A domain SpecMesh provisioned: our set is created first, its set deleted after, marked. */
+Test(plan, specmesh_legacy_acls_are_replaced_after_ours_exist)
+{
+        struct product *want = product(), *have = product();
+        struct plan p;
+        size_t last_create = 0, first_delete = 0;
+        char *text;
+
+        add_prefixed(want, ACL_RES_TOPIC, D ".", "User:" D, ACL_OP_READ);
+        add_prefixed(want, ACL_RES_TOPIC, D "._public.", "User:*", ACL_OP_READ);
+        add_prefixed(have, ACL_RES_TOPIC, D, "User:" D, ACL_OP_READ);
+        add_prefixed(have, ACL_RES_TOPIC, D "._public", "User:*", ACL_OP_READ);
+        add_prefixed(have, ACL_RES_CLUSTER, "kafka-cluster", "User:" D, ACL_OP_IDEMPOTENT_WRITE);
+        build(want, have, 0, &p);
+        cr_assert_eq(count(&p, PLAN_CREATE, PLAN_ACL), 2);
+        cr_assert_eq(count(&p, PLAN_DELETE, PLAN_ACL), 3);
+        for (size_t i = 0; i < p.ops.len; i++) {
+                const struct plan_op *op = p.ops.items[i];
+                if (op->action == PLAN_CREATE)
+                        last_create = i;
+                if (op->action == PLAN_DELETE && !first_delete)
+                        first_delete = i;
+                cr_assert_eq(op->legacy, op->action == PLAN_DELETE);
+        }
+        cr_assert_lt(last_create, first_delete);
+        text = plan_render_text(&p);
+        cr_assert(strstr(text,
+                         "- acl ALLOW User:* READ TOPIC PREFIXED " D
+                         "._public  (SpecMesh legacy form: replaced by PREFIXED " D "._public.)"),
+                  "%s", text);
+        cr_assert(strstr(text, "CLUSTER PREFIXED kafka-cluster  (SpecMesh legacy form: "
+                               "replaced by LITERAL)"),
+                  "%s", text);
+        free(text);
+        text = plan_render_json(&p);
+        cr_assert(strstr(text, "\"legacy\": true"), "%s", text);
+        free(text);
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
+Test(plan, legacy_acls_are_kept_when_a_create_failed)
+{
+        struct product *want = product(), *have = product();
+        struct plan p;
+
+        add_prefixed(want, ACL_RES_TOPIC, D ".", "User:" D, ACL_OP_READ);
+        add_prefixed(have, ACL_RES_TOPIC, D, "User:" D, ACL_OP_READ);
+        add_acl(have, D "._protected.t", "User:other", ACL_OP_READ); /* a revoked grant */
+        build(want, have, 0, &p);
+        cr_assert_eq(plan_hold_legacy(&p), 0, "nothing failed: nothing held");
+        for (size_t i = 0; i < p.ops.len; i++) {
+                struct plan_op *op = p.ops.items[i];
+                if (op->action == PLAN_CREATE)
+                        op->state = OP_FAILED;
+        }
+        cr_assert_eq(plan_hold_legacy(&p), 1);
+        for (size_t i = 0; i < p.ops.len; i++) {
+                const struct plan_op *op = p.ops.items[i];
+                if (op->action != PLAN_DELETE)
+                        continue;
+                cr_assert_eq(op->state, op->legacy ? OP_SKIPPED : OP_PENDING);
+                if (op->legacy)
+                        cr_assert(strstr(op->error, "not all created"));
+        }
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
 Test(plan, undeclared_topics_orphan_or_prune)
 {
         struct product *want = product(), *have = product();
