@@ -35,6 +35,17 @@ bool schema_is_inline(struct actx *c, struct ynode *n)
         return !ynode_str(s, "$ref");
 }
 
+const char *schema_file_ref(struct actx *c, struct ynode *n)
+{
+        struct ynode *s = follow(c, n);
+        const char *ref;
+
+        if (s && ynode_get(s, "schemaFormat") && ynode_get(s, "schema"))
+                s = follow(c, ynode_get(s, "schema"));
+        ref = ynode_str(s, "$ref");
+        return ref && !str_starts_with(ref, "#/") ? ref : NULL;
+}
+
 int inline_schemas_enabled(struct actx *c, bool *on)
 {
         const struct ynode *v = ynode_get(c->doc, "x-specmesh-inline-schemas");

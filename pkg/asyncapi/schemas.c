@@ -137,8 +137,8 @@ static char *yaml_text_to_json(struct actx *c, const char *name, const char *tex
         return out;
 }
 
-static int file_schema(struct actx *c, const struct ynode *at, const char *ref, const char *fmt,
-                       const char *path, enum schema_type *type, char **text)
+int file_schema(struct actx *c, const struct ynode *at, const char *ref, const char *fmt,
+                const char *path, enum schema_type *type, char **text)
 {
         bool yaml = str_ends_with(ref, ".yaml") || str_ends_with(ref, ".yml");
 
@@ -266,6 +266,9 @@ static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, 
         rc = name ? add_subject(c, schema, name, path, type, text, ynode_str(kb, "compatibility"),
                                 topic)
                   : -1;
+        if (rc == 0) /* the subject just added is the last one */
+                rc = add_schema_refs(c, schema, topic, ynode_str(kb, "compatibility"), path,
+                                     c->p->subjects.items[c->p->subjects.len - 1]);
 out:
         free(text);
         free(name);

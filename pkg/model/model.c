@@ -313,7 +313,45 @@ void subject_free(struct subject *s)
         free(s->schema);
         free(s->compatibility);
         free(s->topic);
+        vec_release(&s->refs, (void (*)(void *))schema_ref_free);
         free(s);
+}
+
+void schema_ref_free(struct schema_ref *r)
+{
+        if (!r)
+                return;
+        free(r->name);
+        free(r->subject);
+        free(r);
+}
+
+bool subject_refs_alike(const struct subject *a, const struct subject *b)
+{
+        if (a->refs.len != b->refs.len)
+                return false;
+        for (size_t i = 0; i < a->refs.len; i++) {
+                const struct schema_ref *x = a->refs.items[i], *y = b->refs.items[i];
+                if (strcmp(x->name, y->name) != 0 || strcmp(x->subject, y->subject) != 0)
+                        return false;
+        }
+        return true;
+}
+
+int subject_add_ref(struct subject *s, const char *name, const char *subject, int version)
+{
+        struct schema_ref *r = calloc(1, sizeof(*r));
+
+        if (r) {
+                r->name = strdup(name);
+                r->subject = strdup(subject);
+                r->version = version;
+        }
+        if (!r || !r->name || !r->subject || vec_push(&s->refs, r) < 0) {
+                schema_ref_free(r);
+                return -1;
+        }
+        return 0;
 }
 
 struct quota *quota_new(const char *user)
@@ -613,6 +651,13 @@ struct subject *subject_dup(const struct subject *s)
         c->id = s->id;
         c->compatibility = str_dup(s->compatibility);
         c->topic = str_dup(s->topic);
+        for (size_t i = 0; i < s->refs.len; i++) {
+                const struct schema_ref *r = s->refs.items[i];
+                if (subject_add_ref(c, r->name, r->subject, r->version) < 0) {
+                        subject_free(c);
+                        return NULL;
+                }
+        }
         if ((s->compatibility && !c->compatibility) || (s->topic && !c->topic)) {
                 subject_free(c);
                 return NULL;

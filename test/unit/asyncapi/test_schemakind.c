@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "pkg/asyncapi/asyncapi.h"
+#include "pkg/asyncapi/diag.h"
+#include "pkg/asyncapi/internal.h"
 #include "pkg/model/model.h"
 
 #define T "acme.shop._public.orders"
@@ -111,5 +113,101 @@ Test(schemakind, inline_switch_must_be_a_boolean)
         cr_assert_null(p);
         cr_assert_geq(d.items.len, 1);
         product_free(p);
+        diags_release(&d);
+}
+
+static const struct subject *subject(const struct product *p, const char *name)
+{
+        const struct subject *s = product_subject(p, name);
+
+        cr_assert_not_null(s, "no subject %s", name);
+        return s;
+}
+
+static void assert_ref(const struct subject *s, size_t i, const char *name, const char *sub)
+{
+        const struct schema_ref *r;
+
+        cr_assert_gt(s->refs.len, i, "%s: %zu references", s->name, s->refs.len);
+        r = s->refs.items[i];
+        cr_assert_str_eq(r->name, name);
+        cr_assert_str_eq(r->subject, sub);
+        cr_assert_eq(r->version, 0);
+}
+
+Test(schemarefs, referenced_files_become_subjects_inside_the_domain)
+{
+        struct diags d;
+        struct product *p;
+        const struct subject *s;
+
+        diags_init(&d);
+        p = asyncapi_load_file(FIXTURES_DIR "/asyncapi/refs/asyncapi.yaml", NULL, &d);
+        cr_assert_not_null(p, "%zu diagnostics", d.items.len);
+        s = subject(p, "acme.pay._public.payments-value");
+        cr_assert_eq(s->refs.len, 2, "Kind is defined inline: not a reference");
+        assert_ref(s, 0, "acme.pay.Money", "acme.pay.Money");
+        assert_ref(s, 1, "common.Address", "acme.pay.common.Address");
+        assert_ref(subject(p, "acme.pay._public.refunds-value"), 0, "acme.pay.Money",
+                   "acme.pay.Money");
+        s = subject(p, "acme.pay.Money");
+        cr_assert_eq(s->type, SCHEMA_AVRO);
+        cr_assert_str_eq(s->compatibility, "NONE", "the first user's level");
+        cr_assert_eq(subject(p, "acme.pay.common.Address")->refs.len, 0);
+        assert_ref(subject(p, "acme.pay._public.orders-value"), 0, "address.json",
+                   "acme.pay.address.json");
+        cr_assert_eq(subject(p, "acme.pay.address.json")->type, SCHEMA_JSON);
+        assert_ref(subject(p, "acme.pay._public.events-value"), 0, "money.proto",
+                   "acme.pay.money.proto");
+        cr_assert_eq(subject(p, "acme.pay.money.proto")->type, SCHEMA_PROTOBUF);
+        cr_assert_eq(p->subjects.len, 8);
+        product_free(p);
+        diags_release(&d);
+}
+
+Test(schemarefs, paths_that_leave_the_spec_directory_are_refused)
+{
+        const char *why;
+        char *ok = schema_ref_join("/schema/a.json", "b/c.json", &why);
+
+        cr_assert_str_eq(ok, "/schema/b/c.json");
+        free(ok);
+        ok = schema_ref_join("a.json", "c.json", &why);
+        cr_assert_str_eq(ok, "c.json");
+        free(ok);
+        cr_assert_null(schema_ref_join("/schema/a.json", "../etc/passwd", &why));
+        cr_assert_not_null(why);
+        cr_assert_null(schema_ref_join("/schema/a.json", "x/../../y.json", &why));
+        cr_assert_null(schema_ref_join("/schema/a.json", "x/..", &why));
+        cr_assert_null(schema_ref_join("/schema/a.json", "http://evil/x.json", &why));
+        cr_assert_null(schema_ref_join("/schema/a.json", "C:\\x.json", &why));
+        ok = schema_ref_join("/schema/a.json", "..x.json", &why);
+        cr_assert_str_eq(ok, "/schema/..x.json", "a name starting with dots is fine");
+        free(ok);
+}
+
+Test(schemarefs, a_manifest_reference_outside_is_an_error_naming_the_field)
+{
+        const char *doc = "apiVersion: specmesh.io/v1alpha1\nkind: DataProduct\n"
+                          "metadata: {name: shop}\nspec:\n"
+                          "  schemas:\n    /s/o.json: '{\"type\":\"object\",\"properties\":{\"a\":"
+                          "{\"$ref\":\"../../etc/passwd\"}}}'\n"
+                          "  asyncapi:\n    asyncapi: 2.5.0\n    id: urn:acme:shop\n    channels:\n"
+                          "      _public/orders:\n        publish:\n          message:\n"
+                          "            payload: {$ref: /s/o.json}\n";
+        struct diags d;
+        struct product *p;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        diags_init(&d);
+        p = asyncapi_load_buffer("mem.yaml", doc, strlen(doc), NULL, NULL, &d);
+        cr_assert_null(p);
+        diags_print(&d, f);
+        fclose(f);
+        cr_assert(strstr(text, "may not contain '..'"), "%s", text);
+        cr_assert(strstr(text, "message.payload"), "%s", text);
+        free(text);
         diags_release(&d);
 }

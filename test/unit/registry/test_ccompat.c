@@ -348,3 +348,36 @@ Test(ccompat, apicurio_replies)
         json_object_put(proto);
         json_object_put(perm);
 }
+
+Test(ccompat, schema_body_with_references)
+{
+        struct subject *s = subject_new("x", SCHEMA_AVRO, "{}");
+        char *body;
+
+        subject_add_ref(s, "acme.Money", "acme.Money", 3);
+        body = ccompat_schema_body_refs(s->type, s->schema, &s->refs);
+        cr_assert_str_eq(body,
+                         "{\"schema\":\"{}\",\"references\":[{\"name\":\"acme.Money\",\"subject\":"
+                         "\"acme.Money\",\"version\":3}],\"schemaType\":\"AVRO\"}");
+        free(body);
+        subject_free(s);
+}
+
+Test(ccompat, version_references_are_read)
+{
+        const char *text = "{\"subject\":\"s\",\"version\":2,\"id\":7,\"schema\":\"{}\","
+                           "\"references\":[{\"name\":\"n\",\"subject\":\"m\",\"version\":4}]}";
+        struct json_object *j = ccompat_parse(text, strlen(text));
+        struct subject *s = NULL;
+        struct err e = {0};
+        const struct schema_ref *r;
+
+        cr_assert_eq(ccompat_parse_version(j, "s", &s, &e), 0);
+        cr_assert_eq(s->refs.len, 1);
+        r = s->refs.items[0];
+        cr_assert_str_eq(r->name, "n");
+        cr_assert_str_eq(r->subject, "m");
+        cr_assert_eq(r->version, 4);
+        subject_free(s);
+        json_object_put(j);
+}
