@@ -209,6 +209,17 @@ static void json_subject_fields(json_object *o, const struct subject *s)
         json_object_object_add(o, "schemaType", json_object_new_string(schema_type_str(s->type)));
         json_object_object_add(o, "schema", json_str_or_null(s->schema));
         json_object_object_add(o, "compatibility", json_str_or_null(s->compatibility));
+        if (s->refs.len) {
+                json_object *refs = json_object_new_array();
+                for (size_t i = 0; i < s->refs.len; i++) {
+                        const struct schema_ref *r = s->refs.items[i];
+                        json_object *e = json_object_new_object();
+                        json_object_object_add(e, "name", json_object_new_string(r->name));
+                        json_object_object_add(e, "subject", json_object_new_string(r->subject));
+                        json_object_array_add(refs, e);
+                }
+                json_object_object_add(o, "references", refs);
+        }
 }
 
 static void json_subject(json_object *o, const struct plan_op *op)

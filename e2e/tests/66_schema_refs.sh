@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# End-to-end: schema references against the real registry (Apicurio's Confluent API).
+#   an Avro record using a type from another file (e2e.refs.Money), shared by two topics, and
+#   a type outside the domain (common.Address -> subject e2e.refs.common.Address);
+#   a JSON Schema $ref to another file; a Protobuf import;
+# each referenced file is its own subject, registered before its users, which carry a
+# `references` list (checked with curl on the REST API); a second plan has no changes;
+# `export` writes the schemas back as files that plan no changes; a change to the shared type
+# that one user's compatibility level forbids is refused for that user with the registry's
+# reason, while the other user and the type itself move on.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
+SM=${SPECMESH_BIN:?}
+D=e2e.refs
+work=$(mktemp -d)
+cleanup() {
+        e2e_forget_domain $D
+        rm -rf "$work"
+}
+trap cleanup EXIT
+cleanup >/dev/null 2>&1 || true
+work=$(mktemp -d)
+mkdir -p "$work/spec/schema"
+cd "$work/spec"
+
+cat >asyncapi.yaml <<EOF
+asyncapi: 2.6.0
+id: urn:e2e:refs
+info: {title: shared schema types, version: 1.0.0}
+channels:
+  _public/payments:
+    publish:
+      message:
+        bindings: {kafka: {compatibility: NONE}}
+        payload: {\$ref: schema/$D._public.Payment.avsc}
+  _public/refunds:
+    publish:
+      message:
+        payload: {\$ref: schema/$D._public.Refund.avsc}
+  _public/orders:
+    publish:
+      message:
+        payload: {\$ref: schema/order.json}
+  _public/events:
+    publish:
+      message:
+        payload: {\$ref: schema/event.proto}
+EOF
+cat >schema/$D._public.Payment.avsc <<EOF
+{"type": "record", "name": "Payment", "namespace": "$D._public",
+ "fields": [{"name": "id", "type": "string"}, {"name": "amount", "type": "$D.Money"},
+            {"name": "billing", "type": ["null", "common.Address"], "default": null}]}
+EOF
+cat >schema/$D._public.Refund.avsc <<EOF
+{"type": "record", "name": "Refund", "namespace": "$D._public",
+ "fields": [{"name": "id", "type": "string"}, {"name": "amount", "type": "$D.Money"}]}
+EOF
+cat >schema/$D.Money.avsc <<EOF
+{"type": "record", "name": "Money", "namespace": "$D",
+ "fields": [{"name": "units", "type": "long"}, {"name": "currency", "type": "string"}]}
+EOF
+cat >schema/common.Address.avsc <<'EOF'
+{"type": "record", "name": "Address", "namespace": "common",
+ "fields": [{"name": "street", "type": "string"}, {"name": "city", "type": "string"}]}
+EOF
+cat >schema/order.json <<'EOF'
+{"$schema": "http://json-schema.org/draft-07/schema#", "title": "Order", "type": "object",
+ "properties": {"id": {"type": "string"}, "ship_to": {"$ref": "address.json"}}}
+EOF
+cat >schema/address.json <<'EOF'
+{"$schema": "http://json-schema.org/draft-07/schema#", "title": "Address", "type": "object",
+ "properties": {"street": {"type": "string"}, "city": {"type": "string"}}}
+EOF
+cat >schema/event.proto <<'EOF'
+syntax = "proto3";
+package e2e.refs;
+
+import "money.proto";
+
+message Event {
+  string id = 1;
+  Money amount = 2;
+}
+EOF
+cat >schema/money.proto <<'EOF'
+syntax = "proto3";
+package e2e.refs;
+
+message Money {
+  int64 units = 1;
+  string currency = 2;
+}
+EOF
+
+# refs SUBJECT: "name subject version" per reference of the latest version
+refs() {
+        curl -sf "$SPECMESH_REGISTRY_URL/subjects/$1/versions/latest" |
+                python3 -c 'import json,sys; [print(r["name"], r["subject"], r["version"]) for r in json.load(sys.stdin).get("references") or []]'
+}
+
+step "plan: referenced subjects are their own changes, before their users"
+rc=0
+"$SM" plan asyncapi.yaml >"$work/plan.txt" || rc=$?
+cat "$work/plan.txt"
+t_assert_eq "$rc" 2 "plan exit code"
+money=$(grep -n "subject $D.Money " "$work/plan.txt" | cut -d: -f1)
+pay=$(grep -n "subject $D._public.payments-value" "$work/plan.txt" | cut -d: -f1)
+[ -n "$money" ] && [ -n "$pay" ] && [ "$money" -lt "$pay" ] || t_fail "Money is not planned before payments"
+grep -q "subject $D.common.Address (AVRO" "$work/plan.txt" || t_fail "no Address subject inside the domain"
+
+step "apply: every subject registered, users with references"
+"$SM" apply asyncapi.yaml
+t_assert_eq "$(registry_latest_version $D.Money)" 1 "Money version"
+t_assert_eq "$(refs $D._public.payments-value | tr '\n' ';')" \
+        "$D.Money $D.Money 1;common.Address $D.common.Address 1;" "payments references"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $D.Money 1" "refunds shares Money"
+t_assert_eq "$(refs $D._public.orders-value)" "address.json $D.address.json 1" "JSON \$ref to a file"
+t_assert_eq "$(registry_schema_type $D.address.json)" JSON "address.json schemaType"
+t_assert_eq "$(refs $D._public.events-value)" "money.proto $D.money.proto 1" "Protobuf import"
+t_assert_eq "$(registry_schema_type $D.money.proto)" PROTOBUF "money.proto schemaType"
+t_assert_eq "$(registry_compatibility $D.Money)" NONE "Money takes its first user's level"
+
+step "a second plan has no changes"
+rc=0
+"$SM" plan asyncapi.yaml >"$work/plan2.txt" || rc=$?
+cat "$work/plan2.txt"
+t_assert_eq "$rc" 0 "plan exit code after apply"
+
+step "export writes the schemas back as files that plan no changes"
+"$SM" export --domain $D -o "$work/export/asyncapi.yaml"
+ls -R "$work/export"
+[ -f "$work/export/schema/$D.Money.avsc" ] || t_fail "no exported Money file"
+[ -f "$work/export/schema/$D._public.payments-value.avsc" ] || t_fail "no exported payments file"
+[ -f "$work/export/schema/money.proto" ] || t_fail "no exported money.proto"
+rc=0
+"$SM" plan "$work/export/asyncapi.yaml" >"$work/plan3.txt" || rc=$?
+cat "$work/plan3.txt"
+t_assert_eq "$rc" 0 "plan of the export"
+rc=0
+"$SM" export --domain $D >/dev/null 2>"$work/export.err" || rc=$?
+t_assert_eq "$rc" 1 "export of references without -o"
+t_assert_match "$(cat "$work/export.err")" "give -o FILE" "export says why"
+
+step "a change to the shared type that breaks one user is refused for that user"
+# a new field without a default: fine under NONE (Money, payments), not under FULL_TRANSITIVE
+cat >schema/$D.Money.avsc <<EOF
+{"type": "record", "name": "Money", "namespace": "$D",
+ "fields": [{"name": "units", "type": "long"}, {"name": "currency", "type": "string"},
+            {"name": "scale", "type": "int"}]}
+EOF
+rc=0
+"$SM" plan asyncapi.yaml >"$work/plan4.txt" || rc=$?
+cat "$work/plan4.txt"
+t_assert_eq "$rc" 2 "plan exit code"
+grep -q "subject $D._public.refunds-value .*new schema version" "$work/plan4.txt" ||
+        t_fail "refunds is not planned to follow Money"
+rc=0
+"$SM" apply asyncapi.yaml >"$work/apply4.txt" 2>&1 || rc=$?
+cat "$work/apply4.txt"
+t_assert_eq "$rc" 1 "apply exit code"
+t_assert_match "$(cat "$work/apply4.txt")" "$D._public.refunds-value.*incompatible" \
+        "the refusal names the user"
+t_assert_eq "$(registry_latest_version $D.Money)" 2 "Money moved on"
+t_assert_eq "$(refs $D._public.payments-value | head -1)" "$D.Money $D.Money 2" "payments follows"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $D.Money 1" "refunds stays on v1"
+t_done
