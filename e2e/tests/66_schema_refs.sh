@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end: schema references against the real registry (Apicurio's Confluent API).
-#   an Avro record using a type from another file (e2e.refs.Money), shared by two topics, and
-#   a type outside the domain (common.Address -> subject e2e.refs.common.Address);
+#   an Avro record using a type from another file (e2e.refs.Money -> subject
+#   e2e.refs._public.Money), shared by two topics, and a type outside the domain
+#   (common.Address -> subject e2e.refs._public.common.Address);
 #   a JSON Schema $ref to another file; a Protobuf import;
 # each referenced file is its own subject, registered before its users, which carry a
 # `references` list (checked with curl on the REST API); a second plan has no changes;
@@ -14,6 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../lib.sh"
 SM=${SPECMESH_BIN:?}
 D=e2e.refs
+P=$D._public # where referenced subjects go (docs/schemas.md)
 work=$(mktemp -d)
 cleanup() {
         e2e_forget_domain $D
@@ -105,22 +107,22 @@ rc=0
 "$SM" plan asyncapi.yaml >"$work/plan.txt" || rc=$?
 cat "$work/plan.txt"
 t_assert_eq "$rc" 2 "plan exit code"
-money=$(grep -n "subject $D.Money " "$work/plan.txt" | cut -d: -f1)
+money=$(grep -n "subject $P.Money " "$work/plan.txt" | cut -d: -f1)
 pay=$(grep -n "subject $D._public.payments-value" "$work/plan.txt" | cut -d: -f1)
 [ -n "$money" ] && [ -n "$pay" ] && [ "$money" -lt "$pay" ] || t_fail "Money is not planned before payments"
-grep -q "subject $D.common.Address (AVRO" "$work/plan.txt" || t_fail "no Address subject inside the domain"
+grep -q "subject $P.common.Address (AVRO" "$work/plan.txt" || t_fail "no Address subject inside the domain"
 
 step "apply: every subject registered, users with references"
 "$SM" apply asyncapi.yaml
-t_assert_eq "$(registry_latest_version $D.Money)" 1 "Money version"
+t_assert_eq "$(registry_latest_version $P.Money)" 1 "Money version"
 t_assert_eq "$(refs $D._public.payments-value | tr '\n' ';')" \
-        "$D.Money $D.Money 1;common.Address $D.common.Address 1;" "payments references"
-t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $D.Money 1" "refunds shares Money"
-t_assert_eq "$(refs $D._public.orders-value)" "address.json $D.address.json 1" "JSON \$ref to a file"
-t_assert_eq "$(registry_schema_type $D.address.json)" JSON "address.json schemaType"
-t_assert_eq "$(refs $D._public.events-value)" "money.proto $D.money.proto 1" "Protobuf import"
-t_assert_eq "$(registry_schema_type $D.money.proto)" PROTOBUF "money.proto schemaType"
-t_assert_eq "$(registry_compatibility $D.Money)" NONE "Money takes its first user's level"
+        "$D.Money $P.Money 1;common.Address $P.common.Address 1;" "payments references"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $P.Money 1" "refunds shares Money"
+t_assert_eq "$(refs $D._public.orders-value)" "address.json $P.address.json 1" "JSON \$ref to a file"
+t_assert_eq "$(registry_schema_type $P.address.json)" JSON "address.json schemaType"
+t_assert_eq "$(refs $D._public.events-value)" "money.proto $P.money.proto 1" "Protobuf import"
+t_assert_eq "$(registry_schema_type $P.money.proto)" PROTOBUF "money.proto schemaType"
+t_assert_eq "$(registry_compatibility $P.Money)" NONE "Money takes its first user's level"
 
 step "a second plan has no changes"
 rc=0
@@ -162,7 +164,7 @@ cat "$work/apply4.txt"
 t_assert_eq "$rc" 1 "apply exit code"
 t_assert_match "$(cat "$work/apply4.txt")" "$D._public.refunds-value.*incompatible" \
         "the refusal names the user"
-t_assert_eq "$(registry_latest_version $D.Money)" 2 "Money moved on"
-t_assert_eq "$(refs $D._public.payments-value | head -1)" "$D.Money $D.Money 2" "payments follows"
-t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $D.Money 1" "refunds stays on v1"
+t_assert_eq "$(registry_latest_version $P.Money)" 2 "Money moved on"
+t_assert_eq "$(refs $D._public.payments-value | head -1)" "$D.Money $P.Money 2" "payments follows"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $P.Money 1" "refunds stays on v1"
 t_done

@@ -5,9 +5,9 @@
  * the subject that uses it. Referenced files are found next to the file that names them:
  * Avro type `a.b.Money` in `<dir>/a.b.Money.avsc` (SpecMesh's convention), JSON and Protobuf
  * by the path written, relative to that file's directory. Subjects: an Avro type's full name,
- * a JSON or Protobuf file's base name; either is prefixed with "<domain>." when it does not
- * already lie in the domain, so that a product's subjects stay inside its domain. See
- * docs/schemas.md.
+ * a JSON or Protobuf file's base name; when that is not one of the domain's own names
+ * ("<domain>.<access>.<rest>") it is put under "<domain>.<access of the topic>.", so that a
+ * product's subjects stay inside its domain. See docs/schemas.md.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -198,17 +198,38 @@ char *schema_ref_join(const char *from, const char *rel, const char **why)
         return str_printf("%.*s/%s", (int)(slash - from), from, rel);
 }
 
-/* The subject of a referenced file `file` (or Avro type `name`), inside `domain`. */
-static char *ref_subject(const char *domain, enum schema_type type, const char *name,
-                         const char *file)
+/* The access segment ("_public", ...) of `topic` in `domain`; "_private" when it has none. */
+static const char *access_segment(const char *topic, const char *domain)
+{
+        switch (model_access_of(topic, domain)) {
+        case ACCESS_PUBLIC:
+                return "_public";
+        case ACCESS_PROTECTED:
+                return "_protected";
+        default:
+                return "_private";
+        }
+}
+
+/*
+ * The subject of a referenced Avro type `name` (or file `file`'s base name) for a schema of
+ * `topic`: the name itself when it is one of the domain's own ("<domain>.<access>.<rest>"),
+ * else "<domain>.<access of topic>.<name without a leading "<domain>.">". Caller frees.
+ */
+static char *ref_subject(const char *domain, const char *topic, enum schema_type type,
+                         const char *name, const char *file)
 {
         const char *base = name;
+        size_t n = strlen(domain);
 
         if (type != SCHEMA_AVRO)
                 base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
-        if (model_topic_in_domain(base, domain))
+        if (model_access_of(base, domain) != ACCESS_NONE && strchr(base + n + 1, '.') &&
+            strchr(base + n + 1, '.')[1] != '\0')
                 return str_dup(base);
-        return str_printf("%s.%s", domain, base);
+        if (model_topic_in_domain(base, domain))
+                base += n + 1;
+        return str_printf("%s.%s.%s", domain, access_segment(topic, domain), base);
 }
 
 /* The subject called `name` in the product being read, or NULL. */
@@ -327,7 +348,8 @@ static int add_refs(struct refctx *x, struct subject *s, const char *file, int d
                 bool avro = s->type == SCHEMA_AVRO;
                 char *rel = avro ? str_printf("%s.avsc", name) : str_dup(name);
                 char *target = rel ? schema_ref_join(file, rel, &why) : NULL;
-                char *sub = target ? ref_subject(x->c->p->domain, s->type, name, target) : NULL;
+                char *sub =
+                    target ? ref_subject(x->c->p->domain, x->topic, s->type, name, target) : NULL;
 
                 if (why)
                         rc = actx_error(x->c, x->at, x->path, "schema '%s' references '%s': %s",

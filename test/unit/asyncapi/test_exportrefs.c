@@ -21,14 +21,14 @@ static struct product *observed(const char *ref_name)
             "{\"type\":\"record\",\"name\":\"P\",\"namespace\":\"acme.pay\",\"fields\":[{\"name\":"
             "\"m\",\"type\":\"acme.pay.Money\"}]}");
         struct subject *m =
-            subject_new(D ".Money", SCHEMA_AVRO,
+            subject_new(D "._public.Money", SCHEMA_AVRO,
                         "{\"type\":\"record\",\"name\":\"Money\",\"namespace\":"
                         "\"acme.pay\",\"fields\":[{\"name\":\"u\",\"type\":\"long\"}]}");
 
         p->domain = strdup(D);
         p->principal = strdup("User:" D);
         vec_push(&p->topics, topic_new(T, 1, 1));
-        subject_add_ref(v, ref_name, D ".Money", 1);
+        subject_add_ref(v, ref_name, D "._public.Money", 1);
         vec_push(&p->subjects, v);
         vec_push(&p->subjects, m);
         product_sort(p);
@@ -78,8 +78,8 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
         cr_assert_eq(s->refs.len, 1);
         r = s->refs.items[0];
         cr_assert_str_eq(r->name, "acme.pay.Money");
-        cr_assert_str_eq(r->subject, D ".Money");
-        cr_assert_not_null(product_subject(back, D ".Money"));
+        cr_assert_str_eq(r->subject, D "._public.Money");
+        cr_assert_not_null(product_subject(back, D "._public.Money"));
         for (size_t i = 0; i < files.len; i++) {
                 snprintf(sub, sizeof(sub), "%s/%s", dir, ((struct kv *)files.items[i])->key);
                 unlink(sub);

@@ -146,20 +146,20 @@ Test(schemarefs, referenced_files_become_subjects_inside_the_domain)
         cr_assert_not_null(p, "%zu diagnostics", d.items.len);
         s = subject(p, "acme.pay._public.payments-value");
         cr_assert_eq(s->refs.len, 2, "Kind is defined inline: not a reference");
-        assert_ref(s, 0, "acme.pay.Money", "acme.pay.Money");
-        assert_ref(s, 1, "common.Address", "acme.pay.common.Address");
+        assert_ref(s, 0, "acme.pay.Money", "acme.pay._public.Money");
+        assert_ref(s, 1, "common.Address", "acme.pay._public.common.Address");
         assert_ref(subject(p, "acme.pay._public.refunds-value"), 0, "acme.pay.Money",
-                   "acme.pay.Money");
-        s = subject(p, "acme.pay.Money");
+                   "acme.pay._public.Money");
+        s = subject(p, "acme.pay._public.Money");
         cr_assert_eq(s->type, SCHEMA_AVRO);
         cr_assert_str_eq(s->compatibility, "NONE", "the first user's level");
-        cr_assert_eq(subject(p, "acme.pay.common.Address")->refs.len, 0);
+        cr_assert_eq(subject(p, "acme.pay._public.common.Address")->refs.len, 0);
         assert_ref(subject(p, "acme.pay._public.orders-value"), 0, "address.json",
-                   "acme.pay.address.json");
-        cr_assert_eq(subject(p, "acme.pay.address.json")->type, SCHEMA_JSON);
+                   "acme.pay._public.address.json");
+        cr_assert_eq(subject(p, "acme.pay._public.address.json")->type, SCHEMA_JSON);
         assert_ref(subject(p, "acme.pay._public.events-value"), 0, "money.proto",
-                   "acme.pay.money.proto");
-        cr_assert_eq(subject(p, "acme.pay.money.proto")->type, SCHEMA_PROTOBUF);
+                   "acme.pay._public.money.proto");
+        cr_assert_eq(subject(p, "acme.pay._public.money.proto")->type, SCHEMA_PROTOBUF);
         cr_assert_eq(p->subjects.len, 8);
         product_free(p);
         diags_release(&d);
