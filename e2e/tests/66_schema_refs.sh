@@ -6,9 +6,10 @@
 #   a JSON Schema $ref to another file; a Protobuf import;
 # each referenced file is its own subject, registered before its users, which carry a
 # `references` list (checked with curl on the REST API); a second plan has no changes;
-# `export` writes the schemas back as files that plan no changes; a change to the shared type
-# that one user's compatibility level forbids is refused for that user with the registry's
-# reason, while the other user and the type itself move on.
+# `export` writes the schemas back as files that plan no changes; a compatible change to the
+# shared type moves both users to its new version; a change that one user's level forbids
+# (the type carries its users' strictest level) is refused with the registry's reason and
+# nothing moves.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
@@ -122,7 +123,7 @@ t_assert_eq "$(refs $D._public.orders-value)" "address.json $P.address.json 1" "
 t_assert_eq "$(registry_schema_type $P.address.json)" JSON "address.json schemaType"
 t_assert_eq "$(refs $D._public.events-value)" "money.proto $P.money.proto 1" "Protobuf import"
 t_assert_eq "$(registry_schema_type $P.money.proto)" PROTOBUF "money.proto schemaType"
-t_assert_eq "$(registry_compatibility $P.Money)" NONE "Money takes its first user's level"
+t_assert_eq "$(registry_compatibility $P.Money)" FULL_TRANSITIVE "Money takes its users' strictest level"
 
 step "a second plan has no changes"
 rc=0
@@ -145,12 +146,12 @@ rc=0
 t_assert_eq "$rc" 1 "export of references without -o"
 t_assert_match "$(cat "$work/export.err")" "give -o FILE" "export says why"
 
-step "a change to the shared type that breaks one user is refused for that user"
-# a new field without a default: fine under NONE (Money, payments), not under FULL_TRANSITIVE
+step "a compatible change to the shared type: every user follows it"
+# a new field with a default: compatible under FULL_TRANSITIVE
 cat >schema/$D.Money.avsc <<EOF
 {"type": "record", "name": "Money", "namespace": "$D",
  "fields": [{"name": "units", "type": "long"}, {"name": "currency", "type": "string"},
-            {"name": "scale", "type": "int"}]}
+            {"name": "scale", "type": "int", "default": 0}]}
 EOF
 rc=0
 "$SM" plan asyncapi.yaml >"$work/plan4.txt" || rc=$?
@@ -158,13 +159,29 @@ cat "$work/plan4.txt"
 t_assert_eq "$rc" 2 "plan exit code"
 grep -q "subject $D._public.refunds-value .*new schema version" "$work/plan4.txt" ||
         t_fail "refunds is not planned to follow Money"
-rc=0
-"$SM" apply asyncapi.yaml >"$work/apply4.txt" 2>&1 || rc=$?
-cat "$work/apply4.txt"
-t_assert_eq "$rc" 1 "apply exit code"
-t_assert_match "$(cat "$work/apply4.txt")" "$D._public.refunds-value.*incompatible" \
-        "the refusal names the user"
-t_assert_eq "$(registry_latest_version $P.Money)" 2 "Money moved on"
+"$SM" apply asyncapi.yaml
+t_assert_eq "$(registry_latest_version $P.Money)" 2 "Money version"
 t_assert_eq "$(refs $D._public.payments-value | head -1)" "$D.Money $P.Money 2" "payments follows"
-t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $P.Money 1" "refunds stays on v1"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $P.Money 2" "refunds follows"
+rc=0
+"$SM" plan asyncapi.yaml >/dev/null || rc=$?
+t_assert_eq "$rc" 0 "plan after the move"
+
+step "a change to the shared type that breaks one user is refused with the registry's reason"
+# a new field without a default: payments (NONE) would take it, refunds (FULL_TRANSITIVE) not;
+# Money carries its users' strictest level, so the registry refuses it at Money itself
+cat >schema/$D.Money.avsc <<EOF
+{"type": "record", "name": "Money", "namespace": "$D",
+ "fields": [{"name": "units", "type": "long"}, {"name": "currency", "type": "string"},
+            {"name": "scale", "type": "int", "default": 0}, {"name": "note", "type": "string"}]}
+EOF
+rc=0
+"$SM" apply asyncapi.yaml >"$work/apply5.txt" 2>&1 || rc=$?
+cat "$work/apply5.txt"
+t_assert_eq "$rc" 1 "apply exit code"
+t_assert_match "$(cat "$work/apply5.txt")" "subject '$P.Money': schema is incompatible with version 2: .*note" \
+        "the refusal names the shared type and the registry's reason"
+t_assert_eq "$(registry_latest_version $P.Money)" 2 "Money stays at version 2"
+t_assert_eq "$(refs $D._public.payments-value | head -1)" "$D.Money $P.Money 2" "payments stays"
+t_assert_eq "$(refs $D._public.refunds-value)" "$D.Money $P.Money 2" "refunds stays"
 t_done

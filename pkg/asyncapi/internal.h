@@ -48,6 +48,13 @@ int inline_schemas_enabled(struct actx *c, bool *on);
 /* False for a key with a primitive type ({type: long}, string, ...) unless its format is Avro. */
 bool key_gets_subject(struct actx *c, struct ynode *msg, struct ynode *key);
 
+/* The dialect an inline JSON Schema without `$schema` is registered with (AsyncAPI's default
+ * schema format is a superset of draft-07; Apicurio cannot tell a bare {"type": "object"}
+ * is a JSON Schema without it). */
+#define JSON_DIALECT "http://json-schema.org/draft-07/schema#"
+/* `text` (a JSON object, taken) with "$schema": JSON_DIALECT first; NULL on no memory. */
+char *json_add_dialect(char *text);
+
 /* The schema file `n` $refs (after local $refs and a 3.0 wrapper), or NULL. Borrowed. */
 const char *schema_file_ref(struct actx *c, struct ynode *n);
 

@@ -4,6 +4,7 @@
  * the message says its schemas are Avro (then it is an Avro primitive). See docs/schemas.md.
  */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pkg/asyncapi/internal.h"
@@ -95,4 +96,16 @@ bool key_gets_subject(struct actx *c, struct ynode *msg, struct ynode *key)
         /* a primitive key is written by a primitive serializer (Kafka's LongSerializer, ...):
          * it has no JSON Schema subject; with Avro it is an Avro primitive */
         return avro_format(fmt);
+}
+
+char *json_add_dialect(char *text)
+{
+        char *out;
+
+        if (text[0] != '{')
+                return text;
+        out = str_printf("{\"$schema\":\"%s\"%s%s", JSON_DIALECT, text[1] == '}' ? "" : ",",
+                         text + 1);
+        free(text);
+        return out;
 }

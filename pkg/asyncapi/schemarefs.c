@@ -277,6 +277,48 @@ static int check_avro_name(struct refctx *x, const char *file, const char *text,
         return rc;
 }
 
+/* How much a compatibility level demands: NONE < BACKWARD, FORWARD < FULL < ..._TRANSITIVE. */
+static int strictness(const char *level)
+{
+        static const char *order[] = {"NONE",
+                                      "BACKWARD",
+                                      "FORWARD",
+                                      "FULL",
+                                      "BACKWARD_TRANSITIVE",
+                                      "FORWARD_TRANSITIVE",
+                                      "FULL_TRANSITIVE"};
+        static const int rank[] = {0, 1, 1, 2, 3, 3, 4};
+
+        for (size_t i = 0; level && i < sizeof(order) / sizeof(order[0]); i++)
+                if (strcmp(level, order[i]) == 0)
+                        return rank[i];
+        return 4; /* unknown: treat as the strictest, the registry will say */
+}
+
+/*
+ * A shared type must not break any of its users, and the registry checks only the type's own
+ * subject (Apicurio neither checks a schema with references nor re-checks a user whose
+ * reference moved): the type's subject takes the strictest level of its users. BACKWARD and
+ * FORWARD (or their transitive forms) together demand FULL (FULL_TRANSITIVE).
+ */
+static int tighten(struct actx *c, struct subject *s, const char *level)
+{
+        const char *want = level ? level : "FULL_TRANSITIVE", *merged = want;
+        int a = strictness(s->compatibility), b = strictness(want);
+        char *copy;
+
+        if (str_eq(s->compatibility, want) || a > b)
+                return 0;
+        if (a == b) /* BACKWARD vs FORWARD */
+                merged = a == 1 ? "FULL" : "FULL_TRANSITIVE";
+        copy = str_dup(merged);
+        if (!copy)
+                return actx_error(c, NULL, NULL, "out of memory");
+        free(s->compatibility);
+        s->compatibility = copy;
+        return 0;
+}
+
 /* Register (once) the file a reference names, with its own references, as subject `sub`. */
 static int ref_target(struct refctx *x, const char *file, const char *sub, const char *avro_name,
                       int depth)
@@ -290,7 +332,7 @@ static int ref_target(struct refctx *x, const char *file, const char *sub, const
                 return -1;
         if (s) { /* a type shared by several schemas: one subject, the same content */
                 rc = s->type == type && str_eq(s->schema, text)
-                         ? 0
+                         ? tighten(x->c, s, x->compat)
                          : actx_error(x->c, x->at, x->path,
                                       "subject '%s' (from '%s') is declared twice with different "
                                       "schemas",

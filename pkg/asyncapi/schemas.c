@@ -195,6 +195,8 @@ static int schema_of(struct actx *c, struct ynode *n, const char *fmt, const cha
         else
                 actx_error(c, n, path, "schema is larger than the size limit");
         buf_release(&b);
+        if (*text && *type == SCHEMA_JSON && n->type == YNODE_MAP && !ynode_get(n, "$schema"))
+                *text = json_add_dialect(*text); /* docs/schemas.md */
         return *text ? 0 : -1;
 }
 

@@ -152,7 +152,10 @@ Test(schemarefs, referenced_files_become_subjects_inside_the_domain)
                    "acme.pay._public.Money");
         s = subject(p, "acme.pay._public.Money");
         cr_assert_eq(s->type, SCHEMA_AVRO);
-        cr_assert_str_eq(s->compatibility, "NONE", "the first user's level");
+        cr_assert_str_eq(s->compatibility, "FULL_TRANSITIVE",
+                         "payments says NONE, refunds the default: the strictest wins");
+        cr_assert_str_eq(subject(p, "acme.pay._public.common.Address")->compatibility, "NONE",
+                         "used by payments only");
         cr_assert_eq(subject(p, "acme.pay._public.common.Address")->refs.len, 0);
         assert_ref(subject(p, "acme.pay._public.orders-value"), 0, "address.json",
                    "acme.pay._public.address.json");
