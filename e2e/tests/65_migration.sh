@@ -55,14 +55,22 @@ specmesh_form() {
         kafka_acls --add --allow-principal 'User:*' --operation Describe --operation Read \
                 --topic "$d._public" --resource-pattern-type prefixed >/dev/null
 }
+# look_alike DOMAIN: a neighbour in SpecMesh's form whose name starts like ours (fewer calls:
+# each kafka-acls run is a JVM): its prefixed topic and group, its public topics, its cluster ACL
+look_alike() {
+        local d=$1 u=User:$1
+        kafka_acls --add --allow-principal "$u" --operation Describe --operation Read \
+                --topic "$d" --group "$d" --resource-pattern-type prefixed >/dev/null
+        kafka_acls --add --allow-principal 'User:*' --operation Describe --operation Read \
+                --topic "$d._public" --resource-pattern-type prefixed >/dev/null
+        kafka_acls --add --allow-principal "$u" --operation IdempotentWrite --cluster \
+                --resource-pattern-type prefixed >/dev/null
+}
 # forget_legacy DOMAIN USER: remove the SpecMesh-form ACLs again (test clean-up)
 forget_legacy() {
-        local d=$1 u=User:$2 p
-        for p in "$d" "$d._private" "$d._public"; do
-                kafka_acls --remove --force --topic "$p" --resource-pattern-type prefixed >/dev/null 2>&1 || true
-        done
-        kafka_acls --remove --force --group "$d" --resource-pattern-type prefixed >/dev/null 2>&1 || true
-        kafka_acls --remove --force --transactional-id "$d" --resource-pattern-type prefixed >/dev/null 2>&1 || true
+        local d=$1 u=User:$2
+        kafka_acls --remove --force --topic "$d" --topic "$d._private" --topic "$d._public" \
+                --group "$d" --transactional-id "$d" --resource-pattern-type prefixed >/dev/null 2>&1 || true
         kafka_acls --remove --force --cluster --allow-principal "$u" --operation IdempotentWrite \
                 --resource-pattern-type prefixed >/dev/null 2>&1 || true
 }
@@ -77,7 +85,9 @@ cleanup() {
         rm -rf "$work"
 }
 trap cleanup EXIT
-cleanup >/dev/null 2>&1 || true
+if kafka_acls --list 2>/dev/null | grep -q "name=e2e\.mig"; then # a run that died half-way
+        cleanup >/dev/null 2>&1 || true
+fi
 work=$(mktemp -d)
 
 cat >"$work/asyncapi.yaml" <<EOF
@@ -93,8 +103,8 @@ EOF
 step "a domain as the SpecMesh CLI left it, with two look-alike neighbours"
 kafka_topics --create --topic "$TOPIC" --partitions 1 --replication-factor 1 >/dev/null
 specmesh_form $D $D
-specmesh_form $SIB $SIB
-specmesh_form $SUB $SUB
+look_alike $SIB
+look_alike $SUB
 # the reader's own consumer group, as its own product would grant it
 kafka_acls --add --allow-principal "User:$R" --operation Read --group "$R." \
         --resource-pattern-type prefixed >/dev/null
@@ -169,8 +179,8 @@ EOF
 grep -vE "$legacy_re" "$work/before.txt" | cat - "$work/ours.txt" | sort >"$work/expected.txt"
 t_assert_eq "$(grep -cE "$legacy_re" "$work/after.txt")" 0 "legacy bindings left"
 diff "$work/expected.txt" "$work/after.txt" || t_fail "the cluster's ACLs are not before - legacy + ours"
-t_assert_eq "$(grep -c "^[A-Z_]* \($SIB\|$SIB\._public\|$SIB\._private\|$SUB\|$SUB\._public\|$SUB\._private\|kafka-cluster\) PREFIXED User:\(\*\|$SIB\|$SUB\) " "$work/after.txt")" 24 \
-        "the neighbours keep their 12 + 12 SpecMesh-form bindings"
+t_assert_eq "$(grep -cE "^[A-Z_]+ ($SIB|$SIB\._public|$SUB|$SUB\._public|kafka-cluster) PREFIXED User:(\*|$SIB|$SUB) " "$work/after.txt")" 14 \
+        "the neighbours keep their 7 + 7 SpecMesh-form bindings"
 
 step "a second plan has no changes"
 rc=0
