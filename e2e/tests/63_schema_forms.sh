@@ -69,9 +69,8 @@ t_assert_eq "$(registry_schema_type $D._public.avro-value)" AVRO "inline Avro re
 t_assert_eq "$(registry_schema_type $D._public.proto-value)" PROTOBUF "inline Protobuf"
 t_assert_eq "$(registry_latest_version $D._public.objects-key)" "" "primitive key: no subject"
 t_assert_eq "$(registry_schema_type $D._public.avro-key)" AVRO "Avro primitive key"
-t_assert_eq "$(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$D._public.avro-key/versions/latest" |
-        python3 -c 'import json,sys; print(json.loads(json.load(sys.stdin)["schema"]))' | tr -d ' ')" \
-        "{'type':'string'}" "the Avro key's schema"
+t_assert_match "$(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$D._public.avro-key/versions/latest")" \
+        '"schema":"(\\"string\\"|\{\\"type\\":\\"string\\"\})"' "the Avro key is the primitive string"
 rc=0
 "$SM" plan "$work/inline.yaml" >/dev/null || rc=$?
 t_assert_eq "$rc" 0 "second plan: no changes"
