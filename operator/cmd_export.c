@@ -37,6 +37,12 @@ static char *domain_of(const char *id)
         return d;
 }
 
+/* kv_free for vec_release, which calls through void (*)(void *) */
+static void kv_free_item(void *x)
+{
+        kv_free(x);
+}
+
 /* mkdir -p the directory part of `path`. */
 static int make_dirs(const char *path)
 {
@@ -91,7 +97,7 @@ static int write_schema_files(const struct product *have, const char *output, st
         }
         rc = 0;
 out:
-        vec_release(&files, (void (*)(void *))kv_free);
+        vec_release(&files, kv_free_item);
         return rc;
 }
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/asyncapi/internal.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"

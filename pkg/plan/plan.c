@@ -42,12 +42,24 @@ static void problem_free(struct plan_problem *pr)
         free(pr);
 }
 
+/* plan_op_free for vec_release, which calls through void (*)(void *) */
+static void plan_op_free_item(void *x)
+{
+        plan_op_free(x);
+}
+
+/* problem_free for vec_release, which calls through void (*)(void *) */
+static void problem_free_item(void *x)
+{
+        problem_free(x);
+}
+
 void plan_release(struct plan *p)
 {
         free(p->domain);
         free(p->principal);
-        vec_release(&p->ops, (void (*)(void *))plan_op_free);
-        vec_release(&p->problems, (void (*)(void *))problem_free);
+        vec_release(&p->ops, plan_op_free_item);
+        vec_release(&p->problems, problem_free_item);
         plan_init(p);
 }
 
@@ -58,28 +70,6 @@ size_t plan_change_count(const struct plan *p)
         for (size_t i = 0; p && i < p->ops.len; i++)
                 n += ((const struct plan_op *)p->ops.items[i])->action != PLAN_ORPHAN;
         return n;
-}
-
-size_t plan_hold_legacy(struct plan *p)
-{
-        bool failed = false;
-        size_t held = 0;
-
-        for (size_t i = 0; i < p->ops.len && !failed; i++) {
-                const struct plan_op *op = p->ops.items[i];
-                failed =
-                    op->resource == PLAN_ACL && op->action == PLAN_CREATE && op->state == OP_FAILED;
-        }
-        for (size_t i = 0; i < p->ops.len && failed; i++) {
-                struct plan_op *op = p->ops.items[i];
-                if (!op->legacy || op->state != OP_PENDING)
-                        continue;
-                free(op->error);
-                op->error = str_dup("kept: the ACLs that replace it were not all created");
-                op->state = OP_SKIPPED;
-                held++;
-        }
-        return held;
 }
 
 const char *plan_action_str(enum plan_action a)

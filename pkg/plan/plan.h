@@ -98,14 +98,6 @@ void plan_op_free(struct plan_op *op);
 int plan_build(const struct product *want, const struct product *have, unsigned flags,
                struct plan *out, struct err *err);
 
-/*
- * Keep the SpecMesh legacy ACLs while what replaces them is missing: when an ACL create of `p`
- * failed, mark every pending legacy ACL delete OP_SKIPPED with a reason, so that no client
- * loses access during a migration. Returns how many were held. Call between the ACL creates
- * and the ACL deletes.
- */
-size_t plan_hold_legacy(struct plan *p);
-
 /* Number of ops that change something (all but PLAN_ORPHAN). */
 size_t plan_change_count(const struct plan *p);
 

@@ -261,6 +261,12 @@ static bool is_subject_op(const struct plan_op *op)
         return op->action == PLAN_DELETE && op->have_subject != NULL;
 }
 
+/* schema_ref_free for vec_release, which calls through void (*)(void *) */
+static void ref_free_item(void *x)
+{
+        schema_ref_free(x);
+}
+
 /* Carry out one subject op and record its outcome in the op. Returns 0 or -1 (err set). */
 static int run_op(struct registry *r, const struct plan *p, struct plan_op *op, bool dry_run,
                   struct err *err)
@@ -286,7 +292,7 @@ static int run_op(struct registry *r, const struct plan *p, struct plan_op *op, 
         else
                 rc = do_delete(&j, err);
         free(j.enc);
-        vec_release(&j.refs, (void (*)(void *))schema_ref_free);
+        vec_release(&j.refs, ref_free_item);
         free(op->error);
         op->error = NULL;
         op->state = dry_run ? OP_SKIPPED : OP_DONE;

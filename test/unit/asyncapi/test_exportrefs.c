@@ -13,6 +13,12 @@
 #define D "acme.pay"
 #define T D "._public.payments"
 
+/* kv_free for vec_release, which calls through void (*)(void *) */
+static void kv_free_item(void *x)
+{
+        kv_free(x);
+}
+
 static struct product *observed(const char *ref_name)
 {
         struct product *p = product_new();
@@ -91,7 +97,7 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
         rmdir(dir);
         diags_release(&d);
         product_free(back);
-        vec_release(&files, (void (*)(void *))kv_free);
+        vec_release(&files, kv_free_item);
         free(doc);
         product_free(have);
 }
@@ -105,6 +111,6 @@ Test(exportrefs, a_hostile_reference_name_from_the_registry_is_refused)
         cr_assert_eq(asyncapi_export_files(have, &files, &why), -1);
         cr_assert_not_null(why);
         cr_assert_eq(files.len, 0);
-        vec_release(&files, (void (*)(void *))kv_free);
+        vec_release(&files, kv_free_item);
         product_free(have);
 }

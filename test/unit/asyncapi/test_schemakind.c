@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "pkg/asyncapi/asyncapi.h"
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/asyncapi/internal.h"
 #include "pkg/model/model.h"
 

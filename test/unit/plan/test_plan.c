@@ -240,35 +240,6 @@ Test(plan, specmesh_legacy_acls_are_replaced_after_ours_exist)
         product_free(have);
 }
 
-Test(plan, legacy_acls_are_kept_when_a_create_failed)
-{
-        struct product *want = product(), *have = product();
-        struct plan p;
-
-        add_prefixed(want, ACL_RES_TOPIC, D ".", "User:" D, ACL_OP_READ);
-        add_prefixed(have, ACL_RES_TOPIC, D, "User:" D, ACL_OP_READ);
-        add_acl(have, D "._protected.t", "User:other", ACL_OP_READ); /* a revoked grant */
-        build(want, have, 0, &p);
-        cr_assert_eq(plan_hold_legacy(&p), 0, "nothing failed: nothing held");
-        for (size_t i = 0; i < p.ops.len; i++) {
-                struct plan_op *op = p.ops.items[i];
-                if (op->action == PLAN_CREATE)
-                        op->state = OP_FAILED;
-        }
-        cr_assert_eq(plan_hold_legacy(&p), 1);
-        for (size_t i = 0; i < p.ops.len; i++) {
-                const struct plan_op *op = p.ops.items[i];
-                if (op->action != PLAN_DELETE)
-                        continue;
-                cr_assert_eq(op->state, op->legacy ? OP_SKIPPED : OP_PENDING);
-                if (op->legacy)
-                        cr_assert(strstr(op->error, "not all created"));
-        }
-        plan_release(&p);
-        product_free(want);
-        product_free(have);
-}
-
 Test(plan, undeclared_topics_orphan_or_prune)
 {
         struct product *want = product(), *have = product();
