@@ -1,6 +1,10 @@
 #include "operator/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +12,7 @@
 #include "pkg/asyncapi/export.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
+#include "pkg/base/vec.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
@@ -15,7 +20,8 @@ static const char usage[] =
     "usage: specmesh export --domain ID [--principal User:NAME] [-o FILE] [connection flags]\n\n"
     "Write the live state of a domain (its topics with partitions and configs, grants on\n"
     "_protected topics, schema subjects and quota) as an AsyncAPI document that, applied,\n"
-    "plans no changes. ID is the domain (a.b.c) or the AsyncAPI id (urn:a:b:c).\n\n"
+    "plans no changes. ID is the domain (a.b.c) or the AsyncAPI id (urn:a:b:c). Schemas that\n"
+    "reference other schemas are written as files under schema/ beside FILE.\n\n"
     "  --domain ID           the domain to export (required)\n"
     "  --principal User:N    the owner principal (default User:<domain>)\n"
     "  -o, --output FILE     write there instead of standard output\n\n";
@@ -29,6 +35,70 @@ static char *domain_of(const char *id)
                 return str_replace_char(str_dup(id + 4), ':', '.');
         d = str_dup(id);
         return d;
+}
+
+/* kv_free for vec_release, which calls through void (*)(void *) */
+static void kv_free_item(void *x)
+{
+        kv_free(x);
+}
+
+/* mkdir -p the directory part of `path`. */
+static int make_dirs(const char *path)
+{
+        char *d = str_dup(path);
+        int rc = d ? 0 : -1;
+
+        for (char *s = d ? strchr(d + 1, '/') : NULL; rc == 0 && s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(d, 0755) < 0 && errno != EEXIST)
+                        rc = -1;
+                *s = '/';
+        }
+        free(d);
+        return rc;
+}
+
+/*
+ * Write the schema files the document $refs (subjects with references) beside `output`.
+ * Without -o there is nowhere to put them: an error. Returns 0 or -1 with `err` set.
+ */
+static int write_schema_files(const struct product *have, const char *output, struct err *err)
+{
+        struct vec files = VEC_INIT;
+        const char *why = NULL;
+        const char *slash = output ? strrchr(output, '/') : NULL;
+        int rc = -1;
+
+        if (asyncapi_export_files(have, &files, &why) < 0) {
+                err_set(err, ERR_INVALID, "schema references: %s", why);
+                goto out;
+        }
+        if (files.len && !output) {
+                err_set(err, ERR_INVALID,
+                        "%zu schemas use references: give -o FILE, their files are written "
+                        "beside it",
+                        files.len);
+                goto out;
+        }
+        for (size_t i = 0; i < files.len; i++) {
+                const struct kv *f = files.items[i];
+                char *path = slash ? str_printf("%.*s/%s", (int)(slash - output), output, f->key)
+                                   : str_dup(f->key);
+                FILE *out = path && make_dirs(path) == 0 ? fopen(path, "w") : NULL;
+                bool ok = out && fputs(f->value, out) >= 0;
+                if (out && fclose(out) != 0)
+                        ok = false;
+                if (!ok)
+                        err_set(err, ERR_INTERNAL, "cannot write %s", path ? path : f->key);
+                free(path);
+                if (!ok)
+                        goto out;
+        }
+        rc = 0;
+out:
+        vec_release(&files, kv_free_item);
+        return rc;
 }
 
 static int run(const char *id, const char *principal, const char *output,
@@ -52,6 +122,8 @@ static int run(const char *id, const char *principal, const char *output,
         if (!have)
                 goto fail;
         doc = asyncapi_export(have);
+        if (write_schema_files(have, output, &err) < 0)
+                goto fail;
         if (output)
                 out = fopen(output, "w");
         if (!doc || !out) {

@@ -29,8 +29,16 @@ static const char *schema_format(enum schema_type t)
 static void put_schema(struct buf *b, const char *key, const struct subject *s, int indent)
 {
         const char *text = s->schema ? s->schema : "";
+        char *file = s->refs.len ? export_file_name(s) : NULL;
 
         buf_printf(b, "%*s%s: ", indent, "", key);
+        if (file) { /* it references other schemas: a file beside them (asyncapi_export_files) */
+                buf_puts(b, "{$ref: ");
+                buf_put_quoted(b, file);
+                buf_puts(b, "}\n");
+                free(file);
+                return;
+        }
         if (s->type == SCHEMA_PROTOBUF || (text[0] != '{' && text[0] != '['))
                 buf_put_quoted(b, text);
         else

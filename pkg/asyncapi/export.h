@@ -10,11 +10,27 @@
 #define PKG_ASYNCAPI_EXPORT_H
 
 struct product;
+struct subject;
+struct vec;
 
 /*
  * Render `have` (topics, ACLs, subjects and quota of have->domain) as YAML. Returns a string
  * the caller frees with free(), or NULL when memory runs out or the output passes 64 MiB.
  */
 char *asyncapi_export(const struct product *have);
+
+/*
+ * The schema files the exported document $refs: every value/key subject with references and,
+ * recursively, the subjects it references, as struct kv (key: the path relative to the
+ * document, "schema/<name>"; value: the schema text), each once. A subject with references is
+ * exported as `{$ref: schema/<subject>.<avsc|json|proto>}`; a referenced one under the name
+ * the reference gives it (an Avro type as "<full name>.avsc"), so that reading the export back
+ * yields the same subjects and references. Refuses (-1, `*why` set) a reference name that
+ * could leave the directory (registry content is not trusted), or out of memory.
+ */
+int asyncapi_export_files(const struct product *have, struct vec *files, const char **why);
+
+/* "schema/<subject name>.<ext>" for a subject exported as a file. Caller frees. */
+char *export_file_name(const struct subject *s);
 
 #endif

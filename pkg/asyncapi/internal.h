@@ -9,8 +9,10 @@
 #include "pkg/asyncapi/asyncapi.h"
 #include "pkg/yaml/ytree.h"
 #include "pkg/base/vec.h"
+#include "pkg/model/model.h"
 
 struct product;
+struct subject;
 
 struct actx {
         const char *file;     /* for diagnostics */
@@ -36,6 +38,37 @@ int read_channels(struct actx *c);
 /* schemas.c: the subjects of the messages a produced topic carries. */
 int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, size_t n,
                   const char *path);
+
+/* schemakind.c: which message schemas become subjects (docs/schemas.md). */
+/* True when `n` (after local $refs, through a 3.0 multi-format wrapper) is written in the
+ * document rather than a $ref to a schema file. */
+bool schema_is_inline(struct actx *c, struct ynode *n);
+/* The document's x-specmesh-inline-schemas (default true); reports a non-boolean value. */
+int inline_schemas_enabled(struct actx *c, bool *on);
+/* False for a key with a primitive type ({type: long}, string, ...) unless its format is Avro. */
+bool key_gets_subject(struct actx *c, struct ynode *msg, struct ynode *key);
+
+/* The dialect an inline JSON Schema without `$schema` is registered with (AsyncAPI's default
+ * schema format is a superset of draft-07; Apicurio cannot tell a bare {"type": "object"}
+ * is a JSON Schema without it). */
+#define JSON_DIALECT "http://json-schema.org/draft-07/schema#"
+/* `text` (a JSON object, taken) with "$schema": JSON_DIALECT first; NULL on no memory. */
+char *json_add_dialect(char *text);
+
+/* The schema file `n` $refs (after local $refs and a 3.0 wrapper), or NULL. Borrowed. */
+const char *schema_file_ref(struct actx *c, struct ynode *n);
+
+/* schemas.c: read schema file `ref` (type from its extension or `fmt`) as text. */
+int file_schema(struct actx *c, const struct ynode *at, const char *ref, const char *fmt,
+                const char *path, enum schema_type *type, char **text);
+
+/* schemarefs.c: the files schema file `schema` references become subjects first, and
+ * references of `s` (docs/schemas.md). Returns 0, or -1 with the problem reported. */
+int add_schema_refs(struct actx *c, struct ynode *schema, const char *topic, const char *compat,
+                    const char *path, struct subject *s);
+/* `rel` (a reference written in schema file `from`) as a schema ref; NULL with `why` set when
+ * it could leave the spec directory. Caller frees. */
+char *schema_ref_join(const char *from, const char *rel, const char **why);
 
 /* Resolve a local "#/a/b" JSON pointer in the document; NULL when it does not resolve. */
 struct ynode *resolve_pointer(struct actx *c, const char *ref);

@@ -137,8 +137,8 @@ static char *yaml_text_to_json(struct actx *c, const char *name, const char *tex
         return out;
 }
 
-static int file_schema(struct actx *c, const struct ynode *at, const char *ref, const char *fmt,
-                       const char *path, enum schema_type *type, char **text)
+int file_schema(struct actx *c, const struct ynode *at, const char *ref, const char *fmt,
+                const char *path, enum schema_type *type, char **text)
 {
         bool yaml = str_ends_with(ref, ".yaml") || str_ends_with(ref, ".yml");
 
@@ -195,6 +195,8 @@ static int schema_of(struct actx *c, struct ynode *n, const char *fmt, const cha
         else
                 actx_error(c, n, path, "schema is larger than the size limit");
         buf_release(&b);
+        if (*text && *type == SCHEMA_JSON && n->type == YNODE_MAP && !ynode_get(n, "$schema"))
+                *text = json_add_dialect(*text); /* docs/schemas.md */
         return *text ? 0 : -1;
 }
 
@@ -266,6 +268,9 @@ static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, 
         rc = name ? add_subject(c, schema, name, path, type, text, ynode_str(kb, "compatibility"),
                                 topic)
                   : -1;
+        if (rc == 0) /* the subject just added is the last one */
+                rc = add_schema_refs(c, schema, topic, ynode_str(kb, "compatibility"), path,
+                                     c->p->subjects.items[c->p->subjects.len - 1]);
 out:
         free(text);
         free(name);
@@ -295,7 +300,10 @@ int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, 
                   const char *path)
 {
         char sub[700];
+        bool inl = true;
 
+        if (inline_schemas_enabled(c, &inl) < 0)
+                return -1;
         for (size_t i = 0; i < n; i++) {
                 struct ynode *payload = ynode_get(msgs[i], "payload");
                 struct ynode *key =
@@ -313,10 +321,11 @@ int read_messages(struct actx *c, const char *topic, struct ynode *const *msgs, 
                         return -1;
                 }
                 snprintf(sub, sizeof(sub), "%s.message.payload", path);
-                if (payload)
+                if (payload && (inl || !schema_is_inline(c, payload)))
                         subject_for(c, msgs[i], payload, "value", st, topic, sub);
                 snprintf(sub, sizeof(sub), "%s.message.bindings.kafka.key", path);
-                if (key && st == TOPIC_NAME)
+                if (key && st == TOPIC_NAME && (inl || !schema_is_inline(c, key)) &&
+                    key_gets_subject(c, msgs[i], key))
                         subject_for(c, msgs[i], key, "key", st, topic, sub);
         }
         return 0;

@@ -504,6 +504,28 @@ static void run_quota(struct run *r)
         }
 }
 
+size_t kafka_hold_legacy(struct plan *p)
+{
+        bool failed = false;
+        size_t held = 0;
+
+        for (size_t i = 0; i < p->ops.len && !failed; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                failed =
+                    op->resource == PLAN_ACL && op->action == PLAN_CREATE && op->state == OP_FAILED;
+        }
+        for (size_t i = 0; i < p->ops.len && failed; i++) {
+                struct plan_op *op = p->ops.items[i];
+                if (!op->legacy || op->state != OP_PENDING)
+                        continue;
+                free(op->error);
+                op->error = str_dup("kept: the ACLs that replace it were not all created");
+                op->state = OP_SKIPPED;
+                held++;
+        }
+        return held;
+}
+
 enum err_kind kafka_apply_kind(enum err_kind so_far, enum err_kind next)
 {
         if (so_far == ERR_TRANSIENT || next == ERR_TRANSIENT || next == ERR_NOMEM)
@@ -548,6 +570,7 @@ int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err
         run_batch(&r, &alter_configs);
         run_acls(&r, is_acl_create);
         run_quota(&r);
+        kafka_hold_legacy(p); /* a migration removes SpecMesh's ACLs only once ours exist */
         run_acls(&r, is_acl_delete);
         run_batch(&r, &delete_topics);
         return kafka_apply_outcome(p, r.kind, err);

@@ -47,6 +47,14 @@ int kafka_err(struct err *err, rd_kafka_resp_err_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Keep the SpecMesh legacy ACLs while what replaces them is missing: when an ACL create of `p`
+ * failed, mark every pending legacy ACL delete (op->legacy, set by the planner) OP_SKIPPED
+ * with a reason, so that no client loses access during a migration. Returns how many were
+ * held. kafka_apply() calls it between the ACL creates and the ACL deletes.
+ */
+size_t kafka_hold_legacy(struct plan *p);
+
+/*
  * The kind of an apply that has failed with `so_far` and now also with `next`: transient as
  * soon as one failure is (a retry is then worth it; out of memory counts as transient), else
  * the first failure's kind.

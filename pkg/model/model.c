@@ -164,6 +164,12 @@ static void subject_free_item(void *x)
         subject_free(x);
 }
 
+/* schema_ref_free for vec_release, which calls through void (*)(void *) */
+static void schema_ref_free_item(void *x)
+{
+        schema_ref_free(x);
+}
+
 /* topic_free for vec_release, which calls through void (*)(void *) */
 static void topic_free_item(void *x)
 {
@@ -337,7 +343,45 @@ void subject_free(struct subject *s)
         free(s->schema);
         free(s->compatibility);
         free(s->topic);
+        vec_release(&s->refs, schema_ref_free_item);
         free(s);
+}
+
+void schema_ref_free(struct schema_ref *r)
+{
+        if (!r)
+                return;
+        free(r->name);
+        free(r->subject);
+        free(r);
+}
+
+bool subject_refs_alike(const struct subject *a, const struct subject *b)
+{
+        if (a->refs.len != b->refs.len)
+                return false;
+        for (size_t i = 0; i < a->refs.len; i++) {
+                const struct schema_ref *x = a->refs.items[i], *y = b->refs.items[i];
+                if (strcmp(x->name, y->name) != 0 || strcmp(x->subject, y->subject) != 0)
+                        return false;
+        }
+        return true;
+}
+
+int subject_add_ref(struct subject *s, const char *name, const char *subject, int version)
+{
+        struct schema_ref *r = calloc(1, sizeof(*r));
+
+        if (r) {
+                r->name = strdup(name);
+                r->subject = strdup(subject);
+                r->version = version;
+        }
+        if (!r || !r->name || !r->subject || vec_push(&s->refs, r) < 0) {
+                schema_ref_free(r);
+                return -1;
+        }
+        return 0;
 }
 
 struct quota *quota_new(const char *user)
@@ -494,8 +538,60 @@ static bool is_domain_prefix(const char *name, const char *domain)
         return false;
 }
 
+/* One binding SpecMesh v0.20.2 creates (KafkaApiSpec.requiredAcls): all PREFIXED, ALLOW, '*'.
+ * `suffix` is appended to the domain; NULL means the resource is "kafka-cluster". `everyone`:
+ * the principal is User:* instead of the owner. */
+struct legacy_acl {
+        enum acl_resource resource;
+        const char *suffix;
+        bool everyone;
+        enum acl_op op;
+};
+
+static const struct legacy_acl legacy_set[] = {
+    {ACL_RES_TOPIC, "", false, ACL_OP_DESCRIBE},
+    {ACL_RES_TOPIC, "", false, ACL_OP_READ},
+    {ACL_RES_TOPIC, "", false, ACL_OP_WRITE},
+    {ACL_RES_TOPIC, "", false, ACL_OP_DELETE},
+    {ACL_RES_TOPIC, "._private", false, ACL_OP_CREATE},
+    {ACL_RES_TOPIC, "._public", true, ACL_OP_DESCRIBE},
+    {ACL_RES_TOPIC, "._public", true, ACL_OP_READ},
+    {ACL_RES_GROUP, "", false, ACL_OP_READ},
+    {ACL_RES_GROUP, "", false, ACL_OP_DELETE},
+    {ACL_RES_TRANSACTIONAL_ID, "", false, ACL_OP_DESCRIBE},
+    {ACL_RES_TRANSACTIONAL_ID, "", false, ACL_OP_WRITE},
+    {ACL_RES_CLUSTER, NULL, false, ACL_OP_IDEMPOTENT_WRITE},
+};
+
+/* `name` is exactly `domain` + `suffix` (never a longer or shorter name). */
+static bool is_exact(const char *name, const char *domain, const char *suffix)
+{
+        size_t n = strlen(domain);
+
+        return strncmp(name, domain, n) == 0 && strcmp(name + n, suffix) == 0;
+}
+
+bool model_acl_legacy(const struct acl *a, const char *domain, const char *owner)
+{
+        if (!domain || !owner || a->pattern != ACL_PAT_PREFIXED || a->perm != ACL_PERM_ALLOW ||
+            !a->host || strcmp(a->host, "*") != 0)
+                return false;
+        for (size_t i = 0; i < sizeof(legacy_set) / sizeof(legacy_set[0]); i++) {
+                const struct legacy_acl *l = &legacy_set[i];
+                if (l->resource != a->resource || l->op != a->op ||
+                    strcmp(a->principal, l->everyone ? "User:*" : owner) != 0)
+                        continue;
+                if (l->suffix ? is_exact(a->name, domain, l->suffix)
+                              : strcmp(a->name, "kafka-cluster") == 0)
+                        return true;
+        }
+        return false;
+}
+
 bool model_acl_owned(const struct acl *a, const char *domain, const char *owner)
 {
+        if (model_acl_legacy(a, domain, owner))
+                return true;
         if (a->resource == ACL_RES_CLUSTER)
                 return strcmp(a->principal, owner) == 0;
         if (a->pattern == ACL_PAT_PREFIXED)
@@ -585,6 +681,13 @@ struct subject *subject_dup(const struct subject *s)
         c->id = s->id;
         c->compatibility = str_dup(s->compatibility);
         c->topic = str_dup(s->topic);
+        for (size_t i = 0; i < s->refs.len; i++) {
+                const struct schema_ref *r = s->refs.items[i];
+                if (subject_add_ref(c, r->name, r->subject, r->version) < 0) {
+                        subject_free(c);
+                        return NULL;
+                }
+        }
         if ((s->compatibility && !c->compatibility) || (s->topic && !c->topic)) {
                 subject_free(c);
                 return NULL;

@@ -91,6 +91,14 @@ enum schema_type {
         SCHEMA_PROTOBUF,
 };
 
+/* A schema reference (Confluent API): the schema names `name` (an Avro full name, a JSON
+ * Schema $ref, a Protobuf import) and finds it as `subject` version `version`. */
+struct schema_ref {
+        char *name;
+        char *subject;
+        int version; /* actual: the registered version; desired: 0, the subject's latest */
+};
+
 struct subject {
         char *name; /* e.g. "<topic>-value" */
         enum schema_type type;
@@ -99,6 +107,7 @@ struct subject {
         char *topic;         /* desired: the topic it describes; actual: NULL */
         int version;         /* actual: latest version; desired: 0 */
         int id;              /* actual: global schema id; desired: 0 */
+        struct vec refs;     /* struct schema_ref *, in the order the schema names them */
 };
 
 enum quota_key {
@@ -162,6 +171,12 @@ struct acl *acl_new(enum acl_resource r, const char *name, enum acl_pattern pat,
 void acl_free(struct acl *a);
 struct subject *subject_new(const char *name, enum schema_type type, const char *schema);
 void subject_free(struct subject *s);
+/* Append a reference to s->refs. Returns 0, or -1 when memory runs out. */
+int subject_add_ref(struct subject *s, const char *name, const char *subject, int version);
+void schema_ref_free(struct schema_ref *r);
+/* True when a and b reference the same names under the same subjects, in order (versions are
+ * not compared). */
+bool subject_refs_alike(const struct subject *a, const struct subject *b);
 struct quota *quota_new(const char *user);
 void quota_free(struct quota *q);
 void kv_free(struct kv *kv);
@@ -198,6 +213,17 @@ bool model_topic_name_valid(const char *name, const char **why);
  * deletes owned ACLs that the spec does not declare; it never touches unowned ones.
  */
 bool model_acl_owned(const struct acl *a, const char *domain, const char *owner);
+
+/*
+ * True when `a` is one of the bindings the SpecMesh CLI (v0.20.2) creates for `domain` with
+ * owner principal `owner`, in the form specmesh replaces: PREFIXED without the trailing dot
+ * (TOPIC `<domain>` DESCRIBE/READ/WRITE/DELETE, TOPIC `<domain>._private` CREATE, GROUP
+ * `<domain>` READ/DELETE, TRANSACTIONAL_ID `<domain>` DESCRIBE/WRITE, all for `owner`; TOPIC
+ * `<domain>._public` DESCRIBE/READ for User:*) and the PREFIXED CLUSTER IDEMPOTENT_WRITE of
+ * `owner`; ALLOW, host '*'. Names must match exactly: a longer domain (`<domain>.x`,
+ * `<domain>x`) or another principal is never legacy. Such ACLs are owned (model_acl_owned).
+ */
+bool model_acl_legacy(const struct acl *a, const char *domain, const char *owner);
 
 /* True when topic `name` lies in `domain` ("<domain>." prefix). */
 bool model_topic_in_domain(const char *name, const char *domain);

@@ -247,10 +247,40 @@ static bool schema_equal(const struct subject *a, const struct subject *b)
         return eq;
 }
 
-static int plan_subject(struct plan *p, const struct subject *s, const struct subject *h)
+/* A pending op of `p` registers a new schema for subject `name`. */
+static bool registers(const struct plan *p, const char *name)
+{
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                if (op->resource == PLAN_SUBJECT && op->want_subject &&
+                    (op->action == PLAN_CREATE || op->new_schema) &&
+                    strcmp(op->want_subject->name, name) == 0)
+                        return true;
+        }
+        return false;
+}
+
+/* The references of `h` (registered) are not what `s` asks for: other names or subjects, a
+ * referenced subject with a newer version than the one referenced, or one this plan changes. */
+static bool refs_changed(const struct plan *p, const struct subject *s, const struct subject *h,
+                         const struct product *have)
+{
+        if (!subject_refs_alike(s, h))
+                return true;
+        for (size_t i = 0; i < h->refs.len; i++) {
+                const struct schema_ref *r = h->refs.items[i];
+                const struct subject *target = product_subject(have, r->subject);
+                if ((target && target->version != r->version) || registers(p, r->subject))
+                        return true;
+        }
+        return false;
+}
+
+static int plan_subject(struct plan *p, const struct subject *s, const struct subject *h,
+                        const struct product *have)
 {
         struct plan_op *op;
-        bool schema = h && !schema_equal(s, h);
+        bool schema = h && (!schema_equal(s, h) || refs_changed(p, s, h, have));
         bool compat = h && s->compatibility && !str_eq(s->compatibility, h->compatibility);
 
         if (h && !schema && !compat)
@@ -269,14 +299,36 @@ static int plan_subject(struct plan *p, const struct subject *s, const struct su
         return push(p, op);
 }
 
+/* Plan subject i of want after the subjects it references (depth first; a cycle is cut). */
+static int plan_subject_after_refs(struct plan *p, const struct product *want,
+                                   const struct product *have, size_t i, unsigned char *seen)
+{
+        const struct subject *s = want->subjects.items[i];
+
+        if (seen[i])
+                return 0;
+        seen[i] = 1;
+        for (size_t k = 0; k < s->refs.len; k++) {
+                const struct schema_ref *r = s->refs.items[k];
+                for (size_t j = 0; j < want->subjects.len; j++)
+                        if (strcmp(((const struct subject *)want->subjects.items[j])->name,
+                                   r->subject) == 0 &&
+                            plan_subject_after_refs(p, want, have, j, seen) < 0)
+                                return -1;
+        }
+        return plan_subject(p, s, product_subject(have, s->name), have);
+}
+
+/* Subjects in name order, each after the subjects it references (they must exist first). */
 static int plan_subjects(struct plan *p, const struct product *want, const struct product *have)
 {
-        for (size_t i = 0; i < want->subjects.len; i++) {
-                const struct subject *s = want->subjects.items[i];
-                if (plan_subject(p, s, product_subject(have, s->name)) < 0)
-                        return -1;
-        }
-        return 0;
+        unsigned char *seen = calloc(want->subjects.len + 1, 1);
+        int rc = seen ? 0 : -1;
+
+        for (size_t i = 0; rc == 0 && i < want->subjects.len; i++)
+                rc = plan_subject_after_refs(p, want, have, i, seen);
+        free(seen);
+        return rc;
 }
 
 static int plan_undeclared_subjects(struct plan *p, const struct product *want,
@@ -317,8 +369,11 @@ static int plan_acl_difference(struct plan *p, const struct vec *from, const str
                 if (j < other->len && c == 0)
                         continue;
                 op = op_new(a, PLAN_ACL);
-                if (op)
+                if (op) {
                         op->acl = acl_dup(x);
+                        op->legacy = a == PLAN_DELETE && p->domain && p->principal &&
+                                     model_acl_legacy(x, p->domain, p->principal);
+                }
                 if (!op || !op->acl) {
                         plan_op_free(op);
                         return -1;

@@ -56,6 +56,9 @@ struct plan_op {
         /* Topic updates: what differs. */
         bool grow_partitions; /* want_topic->partitions > have_topic->partitions */
         bool alter_configs;   /* dynamic configs differ: set them to exactly want's */
+        /* ACL deletes: the binding is the SpecMesh CLI's legacy form of one this plan creates
+         * (model_acl_legacy); deleted only after every ACL create succeeded. */
+        bool legacy;
         /* Subject updates. */
         bool new_schema;        /* register a new version (after a compatibility check) */
         bool set_compatibility; /* PUT /config/<subject> */

@@ -71,9 +71,14 @@ static void text_acl(struct buf *b, const struct plan_op *op)
 {
         const struct acl *a = op->acl;
 
-        buf_printf(b, "  %s acl %s %s %s %s %s %s\n", mark(op->action), acl_perm_str(a->perm),
+        buf_printf(b, "  %s acl %s %s %s %s %s %s", mark(op->action), acl_perm_str(a->perm),
                    a->principal, acl_op_str(a->op), acl_resource_str(a->resource),
                    acl_pattern_str(a->pattern), a->name);
+        if (op->legacy && a->resource == ACL_RES_CLUSTER)
+                buf_puts(b, "  (SpecMesh legacy form: replaced by LITERAL)");
+        else if (op->legacy)
+                buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)", a->name);
+        buf_putc(b, '\n');
 }
 
 static void text_subject(struct buf *b, const struct plan_op *op)
@@ -181,8 +186,10 @@ static void json_topic(json_object *o, const struct plan_op *op)
         }
 }
 
-static void json_acl(json_object *o, const struct acl *a)
+static void json_acl(json_object *o, const struct plan_op *op)
 {
+        const struct acl *a = op->acl;
+
         json_object_object_add(o, "resourceType",
                                json_object_new_string(acl_resource_str(a->resource)));
         json_object_object_add(o, "resourceName", json_object_new_string(a->name));
@@ -192,6 +199,8 @@ static void json_acl(json_object *o, const struct acl *a)
         json_object_object_add(o, "host", json_object_new_string(a->host));
         json_object_object_add(o, "operation", json_object_new_string(acl_op_str(a->op)));
         json_object_object_add(o, "permission", json_object_new_string(acl_perm_str(a->perm)));
+        if (op->legacy)
+                json_object_object_add(o, "legacy", json_object_new_boolean(1));
 }
 
 static void json_subject_fields(json_object *o, const struct subject *s)
@@ -200,6 +209,17 @@ static void json_subject_fields(json_object *o, const struct subject *s)
         json_object_object_add(o, "schemaType", json_object_new_string(schema_type_str(s->type)));
         json_object_object_add(o, "schema", json_str_or_null(s->schema));
         json_object_object_add(o, "compatibility", json_str_or_null(s->compatibility));
+        if (s->refs.len) {
+                json_object *refs = json_object_new_array();
+                for (size_t i = 0; i < s->refs.len; i++) {
+                        const struct schema_ref *r = s->refs.items[i];
+                        json_object *e = json_object_new_object();
+                        json_object_object_add(e, "name", json_object_new_string(r->name));
+                        json_object_object_add(e, "subject", json_object_new_string(r->subject));
+                        json_object_array_add(refs, e);
+                }
+                json_object_object_add(o, "references", refs);
+        }
 }
 
 static void json_subject(json_object *o, const struct plan_op *op)
@@ -238,7 +258,7 @@ static json_object *json_op(const struct plan_op *op)
         if (op->resource == PLAN_TOPIC)
                 json_topic(o, op);
         else if (op->resource == PLAN_ACL)
-                json_acl(o, op->acl);
+                json_acl(o, op);
         else if (op->resource == PLAN_SUBJECT)
                 json_subject(o, op);
         else

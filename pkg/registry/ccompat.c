@@ -173,13 +173,46 @@ static int add_string(struct json_object *o, const char *key, const char *val)
         return 0;
 }
 
+/* "references": [{"name", "subject", "version"}, ...] */
+static int add_refs(struct json_object *o, const struct vec *refs)
+{
+        struct json_object *a = json_object_new_array();
+
+        if (!a || json_object_object_add(o, "references", a) < 0) {
+                json_object_put(a);
+                return -1;
+        }
+        for (size_t i = 0; i < refs->len; i++) {
+                const struct schema_ref *r = refs->items[i];
+                struct json_object *e = json_object_new_object();
+                if (!e || json_object_array_add(a, e) < 0) {
+                        json_object_put(e);
+                        return -1;
+                }
+                if (add_string(e, "name", r->name) < 0 ||
+                    add_string(e, "subject", r->subject) < 0 ||
+                    json_object_object_add(e, "version", json_object_new_int(r->version)) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 char *ccompat_schema_body(enum schema_type type, const char *schema)
+{
+        return ccompat_schema_body_refs(type, schema, NULL);
+}
+
+char *ccompat_schema_body_refs(enum schema_type type, const char *schema, const struct vec *refs)
 {
         struct json_object *o = json_object_new_object();
 
         if (!o || add_string(o, "schema", schema) < 0)
                 goto fail;
-        if (type != SCHEMA_AVRO && add_string(o, "schemaType", schema_type_str(type)) < 0)
+        if (refs && refs->len && add_refs(o, refs) < 0)
+                goto fail;
+        /* always explicit: a registry that guesses the type from the content (Apicurio) may
+         * guess wrong or not at all */
+        if (add_string(o, "schemaType", schema_type_str(type)) < 0)
                 goto fail;
         return to_text_and_put(o);
 fail:
@@ -253,6 +286,24 @@ int ccompat_parse_subjects(const struct json_object *j, struct vec *names, struc
         return 0;
 }
 
+/* "references": [{"name", "subject", "version"}] of a version into s->refs; absent is none. */
+static int parse_refs(const struct json_object *j, struct subject *s)
+{
+        struct json_object *a = member(j, "references", json_type_array);
+
+        for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+                const struct json_object *e = json_object_array_get_idx(a, i);
+                struct json_object *name = member(e, "name", json_type_string);
+                struct json_object *sub = member(e, "subject", json_type_string);
+                struct json_object *version = member(e, "version", json_type_int);
+                if (!name || !sub || !version ||
+                    subject_add_ref(s, json_object_get_string(name), json_object_get_string(sub),
+                                    json_object_get_int(version)) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 int ccompat_parse_version(const struct json_object *j, const char *name, struct subject **out,
                           struct err *err)
 {
@@ -281,6 +332,11 @@ int ccompat_parse_version(const struct json_object *j, const char *name, struct 
                 return err_nomem(err);
         (*out)->version = json_object_get_int(version);
         (*out)->id = json_object_get_int(id);
+        if (parse_refs(j, *out) < 0) {
+                subject_free(*out);
+                *out = NULL;
+                return err_set(err, ERR_INTERNAL, "subject '%s': malformed references", name);
+        }
         return 0;
 }
 

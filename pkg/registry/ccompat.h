@@ -47,10 +47,14 @@ int ccompat_split_url(const char *url, char **bare, char **user, char **password
 
 /*
  * Body of POST /subjects/<s>/versions and of the compatibility check:
- * {"schema": <text>} plus "schemaType" unless AVRO (older Confluent versions reject it).
+ * {"schema": <text>, "schemaType": "AVRO" | "JSON" | "PROTOBUF"}, the type always explicit
+ * (Confluent 5.5 and later and Apicurio accept it for every type).
  * Caller frees; NULL when memory runs out.
  */
 char *ccompat_schema_body(enum schema_type type, const char *schema);
+/* The same with "references": [{"name", "subject", "version"}] from `refs` (struct schema_ref *,
+ * versions as given) when `refs` is not NULL or empty. */
+char *ccompat_schema_body_refs(enum schema_type type, const char *schema, const struct vec *refs);
 
 /* Body of PUT /config/<s>: {"compatibility": <level>}. Caller frees; NULL on no memory. */
 char *ccompat_config_body(const char *level);
@@ -65,9 +69,10 @@ struct json_object *ccompat_parse(const char *text, size_t len);
 int ccompat_parse_subjects(const struct json_object *j, struct vec *names, struct err *err);
 
 /*
- * GET /subjects/<name>/versions/latest: {"subject", "version", "id", "schema", "schemaType"}.
- * A missing schemaType means AVRO. Sets *out to a new subject (subject_free it) called `name`
- * with type, schema, version and id. Returns 0, or -1 with `err` set.
+ * GET /subjects/<name>/versions/latest: {"subject", "version", "id", "schema", "schemaType",
+ * "references"}. A missing schemaType means AVRO; references go to (*out)->refs. Sets *out to a new
+ * subject (subject_free it) called `name` with type, schema, version and id. Returns 0, or -1 with
+ * `err` set.
  */
 int ccompat_parse_version(const struct json_object *j, const char *name, struct subject **out,
                           struct err *err);

@@ -55,8 +55,11 @@ static int adopt_wanted_text(struct registry *r, const char *enc, const struct s
         if (!want || !want->schema || want->type != have->type ||
             strcmp(want->schema, have->schema) == 0)
                 return 0;
+        if (!subject_refs_alike(want, have))
+                return 0; /* other references: a change whatever the text */
         path = str_printf("/subjects/%s", enc);
-        body = ccompat_schema_body(want->type, want->schema);
+        /* the lookup resolves the wanted text with the references the latest version has */
+        body = ccompat_schema_body_refs(want->type, want->schema, &have->refs);
         if (!path || !body)
                 rc = err_nomem(err);
         else if (registry_call(r, "POST", path, body, &rp, err) < 0)

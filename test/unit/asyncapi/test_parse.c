@@ -107,8 +107,10 @@ Test(asyncapi, json_and_topic_name_rules)
         cr_assert_not_null(product_topic(p, "acme.shop._private.state"), "rule 2: own domain");
         cr_assert_not_null(product_topic(p, "acme.shop._public.orders"), "rule 3: produced");
         cr_assert_null(product_topic(p, "other.domain._public.x"), "rule 4: consumed only");
-        cr_assert_str_eq(product_subject(p, "acme.shop._public.orders-value")->schema,
-                         "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}}");
+        cr_assert_str_eq(
+            product_subject(p, "acme.shop._public.orders-value")->schema,
+            "{\"$schema\":\"http://json-schema.org/draft-07/"
+            "schema#\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}}");
         product_free(p);
         diags_release(&d);
 }
@@ -231,8 +233,10 @@ Test(asyncapi, kafka_binding_form_and_components)
         cr_assert_eq(t->replicas, 3);
         cr_assert_str_eq(topic_config(t, "cleanup.policy"), "delete,compact");
         cr_assert_str_eq(topic_config(t, "retention.ms"), "604800000");
-        cr_assert_str_eq(product_subject(p, "acme.shop._public.orders-value")->schema,
-                         "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}");
+        cr_assert_str_eq(
+            product_subject(p, "acme.shop._public.orders-value")->schema,
+            "{\"$schema\":\"http://json-schema.org/draft-07/"
+            "schema#\",\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}");
         product_free(p);
         diags_release(&d);
         cr_assert_null(load(wrong, &d));

@@ -134,3 +134,37 @@ Test(kafka_apply, dry_run_skips_what_cannot_be_validated)
         cr_assert_eq(kafka_request_count(&k), 0);
         tplan_release(&p);
 }
+
+static struct plan_op *acl_op(enum plan_action a, const char *name, bool legacy)
+{
+        struct plan_op *op = calloc(1, sizeof(*op));
+
+        op->action = a;
+        op->resource = PLAN_ACL;
+        op->acl = acl_new(ACL_RES_TOPIC, name, ACL_PAT_PREFIXED, "User:a.b", ACL_OP_READ);
+        op->legacy = legacy;
+        return op;
+}
+
+/* A migration keeps SpecMesh's ACLs when one that replaces them could not be created. */
+Test(kafka_apply, legacy_acls_are_kept_when_a_create_failed)
+{
+        struct plan p;
+        struct plan_op *create, *legacy, *revoked;
+
+        tplan_init(&p);
+        create = acl_op(PLAN_CREATE, "a.b.", false);
+        legacy = acl_op(PLAN_DELETE, "a.b", true);
+        revoked = acl_op(PLAN_DELETE, "a.b._protected.t", false);
+        vec_push(&p.ops, create);
+        vec_push(&p.ops, legacy);
+        vec_push(&p.ops, revoked);
+        cr_assert_eq(kafka_hold_legacy(&p), 0, "nothing failed: nothing held");
+        cr_assert_eq(legacy->state, OP_PENDING);
+        create->state = OP_FAILED;
+        cr_assert_eq(kafka_hold_legacy(&p), 1);
+        cr_assert_eq(legacy->state, OP_SKIPPED);
+        cr_assert(strstr(legacy->error, "not all created"));
+        cr_assert_eq(revoked->state, OP_PENDING, "a revoked grant is still revoked");
+        tplan_release(&p);
+}

@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pkg/model/model.h"
@@ -53,6 +54,63 @@ Test(model, acl_ownership)
         acl_free(child);
         acl_free(grant);
         acl_free(cluster);
+}
+
+static bool legacy(enum acl_resource r, const char *name, const char *principal, enum acl_op op)
+{
+        struct acl *a = acl_new(r, name, ACL_PAT_PREFIXED, principal, op);
+        bool yes = model_acl_legacy(a, "a.b", "User:a.b");
+        bool owned = model_acl_owned(a, "a.b", "User:a.b");
+
+        cr_assert_eq(yes, owned, "%s: legacy and owned disagree", name);
+        acl_free(a);
+        return yes;
+}
+
+Test(model, specmesh_legacy_acls_are_exactly_that_domains)
+{
+        /* the set SpecMesh v0.20.2 creates for domain a.b (KafkaApiSpec.requiredAcls) */
+        cr_assert(legacy(ACL_RES_TOPIC, "a.b", "User:a.b", ACL_OP_WRITE));
+        cr_assert(legacy(ACL_RES_TOPIC, "a.b", "User:a.b", ACL_OP_DELETE));
+        cr_assert(legacy(ACL_RES_TOPIC, "a.b._private", "User:a.b", ACL_OP_CREATE));
+        cr_assert(legacy(ACL_RES_TOPIC, "a.b._public", "User:*", ACL_OP_READ));
+        cr_assert(legacy(ACL_RES_GROUP, "a.b", "User:a.b", ACL_OP_READ));
+        cr_assert(legacy(ACL_RES_TRANSACTIONAL_ID, "a.b", "User:a.b", ACL_OP_WRITE));
+        cr_assert(legacy(ACL_RES_CLUSTER, "kafka-cluster", "User:a.b", ACL_OP_IDEMPOTENT_WRITE));
+        /* other domains: longer, sibling with the same start, shorter, nested public */
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b.c", "User:a.b", ACL_OP_WRITE));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b.c", "User:a.b.c", ACL_OP_WRITE));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.bc", "User:a.b", ACL_OP_WRITE));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.bc._public", "User:*", ACL_OP_READ));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a", "User:a.b", ACL_OP_WRITE));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b.c._public", "User:*", ACL_OP_READ));
+        cr_assert_not(legacy(ACL_RES_GROUP, "a.bc", "User:a.b", ACL_OP_READ));
+        /* not what SpecMesh grants: other principals, operations, resources */
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b", "User:x", ACL_OP_READ));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b", "User:*", ACL_OP_READ));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b._public", "User:a.b", ACL_OP_READ));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b._public", "User:*", ACL_OP_WRITE));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b", "User:a.b", ACL_OP_ALTER));
+        cr_assert_not(legacy(ACL_RES_TOPIC, "a.b._protected", "User:a.b", ACL_OP_READ));
+}
+
+Test(model, legacy_needs_allow_any_host_and_prefixed)
+{
+        struct acl *a =
+            acl_new(ACL_RES_TOPIC, "a.b._public", ACL_PAT_PREFIXED, "User:*", ACL_OP_READ);
+
+        cr_assert(model_acl_legacy(a, "a.b", "User:a.b"));
+        a->perm = ACL_PERM_DENY;
+        cr_assert_not(model_acl_legacy(a, "a.b", "User:a.b"), "a DENY is nobody's legacy");
+        a->perm = ACL_PERM_ALLOW;
+        free(a->host);
+        a->host = strdup("10.0.0.1");
+        cr_assert_not(model_acl_legacy(a, "a.b", "User:a.b"));
+        free(a->host);
+        a->host = strdup("*");
+        a->pattern = ACL_PAT_LITERAL;
+        cr_assert_not(model_acl_legacy(a, "a.b", "User:a.b"));
+        acl_free(a);
 }
 
 Test(model, configs_stay_sorted_and_replace)

@@ -192,6 +192,54 @@ Test(plan, revoked_grant_deletes_exactly_its_acls)
         product_free(have);
 }
 
+static void add_prefixed(struct product *p, enum acl_resource r, const char *name,
+                         const char *principal, enum acl_op op)
+{
+        vec_push(&p->acls, acl_new(r, name, ACL_PAT_PREFIXED, principal, op));
+}
+
+/* A domain SpecMesh provisioned: our set is created first, its set deleted after, marked. */
+Test(plan, specmesh_legacy_acls_are_replaced_after_ours_exist)
+{
+        struct product *want = product(), *have = product();
+        struct plan p;
+        size_t last_create = 0, first_delete = 0;
+        char *text;
+
+        add_prefixed(want, ACL_RES_TOPIC, D ".", "User:" D, ACL_OP_READ);
+        add_prefixed(want, ACL_RES_TOPIC, D "._public.", "User:*", ACL_OP_READ);
+        add_prefixed(have, ACL_RES_TOPIC, D, "User:" D, ACL_OP_READ);
+        add_prefixed(have, ACL_RES_TOPIC, D "._public", "User:*", ACL_OP_READ);
+        add_prefixed(have, ACL_RES_CLUSTER, "kafka-cluster", "User:" D, ACL_OP_IDEMPOTENT_WRITE);
+        build(want, have, 0, &p);
+        cr_assert_eq(count(&p, PLAN_CREATE, PLAN_ACL), 2);
+        cr_assert_eq(count(&p, PLAN_DELETE, PLAN_ACL), 3);
+        for (size_t i = 0; i < p.ops.len; i++) {
+                const struct plan_op *op = p.ops.items[i];
+                if (op->action == PLAN_CREATE)
+                        last_create = i;
+                if (op->action == PLAN_DELETE && !first_delete)
+                        first_delete = i;
+                cr_assert_eq(op->legacy, op->action == PLAN_DELETE);
+        }
+        cr_assert_lt(last_create, first_delete);
+        text = plan_render_text(&p);
+        cr_assert(strstr(text,
+                         "- acl ALLOW User:* READ TOPIC PREFIXED " D
+                         "._public  (SpecMesh legacy form: replaced by PREFIXED " D "._public.)"),
+                  "%s", text);
+        cr_assert(strstr(text, "CLUSTER PREFIXED kafka-cluster  (SpecMesh legacy form: "
+                               "replaced by LITERAL)"),
+                  "%s", text);
+        free(text);
+        text = plan_render_json(&p);
+        cr_assert(strstr(text, "\"legacy\": true"), "%s", text);
+        free(text);
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
 Test(plan, undeclared_topics_orphan_or_prune)
 {
         struct product *want = product(), *have = product();
@@ -252,6 +300,62 @@ Test(plan, schema_and_compatibility_changes)
         cr_assert_not(((struct plan_op *)p.ops.items[0])->set_compatibility);
         cr_assert(((struct plan_op *)p.ops.items[1])->set_compatibility);
         cr_assert_not(((struct plan_op *)p.ops.items[1])->new_schema);
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
+/* A referenced subject is planned before the subjects that reference it, whatever the names. */
+Test(plan, referenced_subjects_come_first)
+{
+        struct product *want = product(), *have = product();
+        struct plan p;
+        const struct plan_op *first, *second;
+
+        subject_add_ref(add_subject(want, D ".a-value", "{\"type\":\"record\"}"), "z.Money",
+                        D ".z.Money", 0);
+        add_subject(want, D ".z.Money", "{\"type\":\"record\",\"name\":\"Money\"}");
+        build(want, have, 0, &p);
+        cr_assert_eq(p.ops.len, 2);
+        first = p.ops.items[0];
+        second = p.ops.items[1];
+        cr_assert_str_eq(first->want_subject->name, D ".z.Money");
+        cr_assert_str_eq(second->want_subject->name, D ".a-value");
+        cr_assert_eq(second->want_subject->refs.len, 1);
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
+/* A change to a shared type is its own change and re-registers every user pointing at it. */
+Test(plan, a_changed_reference_updates_its_users)
+{
+        struct product *want = product(), *have = product();
+        struct plan p;
+        struct subject *h;
+
+        subject_add_ref(add_subject(want, D ".a-value", "{\"type\":\"string\"}"), "M", D ".M", 0);
+        add_subject(want, D ".M", "{\"type\":\"long\"}");
+        h = add_subject(have, D ".a-value", "{\"type\":\"string\"}");
+        h->version = 1;
+        subject_add_ref(h, "M", D ".M", 1);
+        add_subject(have, D ".M", "{\"type\":\"long\"}")->version = 1;
+        build(want, have, 0, &p);
+        cr_assert_eq(p.ops.len, 0, "same texts, same references: no change");
+        plan_release(&p);
+
+        ((struct subject *)product_subject(have, D ".M"))->version = 2;
+        build(want, have, 0, &p);
+        cr_assert_eq(p.ops.len, 1, "the user points at v1, the latest is v2");
+        cr_assert(((struct plan_op *)p.ops.items[0])->new_schema);
+        plan_release(&p);
+
+        ((struct subject *)product_subject(have, D ".M"))->version = 1;
+        free(((struct subject *)product_subject(want, D ".M"))->schema);
+        ((struct subject *)product_subject(want, D ".M"))->schema = strdup("{\"type\":\"int\"}");
+        build(want, have, 0, &p);
+        cr_assert_eq(count(&p, PLAN_UPDATE, PLAN_SUBJECT), 2);
+        cr_assert_str_eq(((struct plan_op *)p.ops.items[0])->want_subject->name, D ".M");
         plan_release(&p);
         product_free(want);
         product_free(have);

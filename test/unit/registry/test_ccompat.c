@@ -69,13 +69,14 @@ Test(ccompat, split_url_rejects_other_schemes)
         cr_assert_eq(ccompat_split_url("127.0.0.1:8081", &bare, &user, &password, &e), -1);
 }
 
-Test(ccompat, schema_body_omits_avro_type)
+Test(ccompat, schema_body_always_names_the_type)
 {
         char *avro = ccompat_schema_body(SCHEMA_AVRO, "{\"type\":\"string\"}");
         char *proto = ccompat_schema_body(SCHEMA_PROTOBUF, "syntax = \"proto3\";\n");
         char *config = ccompat_config_body("FULL_TRANSITIVE");
 
-        cr_assert_str_eq(avro, "{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\"}");
+        cr_assert_str_eq(avro,
+                         "{\"schema\":\"{\\\"type\\\":\\\"string\\\"}\",\"schemaType\":\"AVRO\"}");
         cr_assert_str_eq(
             proto, "{\"schema\":\"syntax = \\\"proto3\\\";\\n\",\"schemaType\":\"PROTOBUF\"}");
         cr_assert_str_eq(config, "{\"compatibility\":\"FULL_TRANSITIVE\"}");
@@ -346,4 +347,37 @@ Test(ccompat, apicurio_replies)
         json_object_put(check);
         json_object_put(proto);
         json_object_put(perm);
+}
+
+Test(ccompat, schema_body_with_references)
+{
+        struct subject *s = subject_new("x", SCHEMA_AVRO, "{}");
+        char *body;
+
+        subject_add_ref(s, "acme.Money", "acme.Money", 3);
+        body = ccompat_schema_body_refs(s->type, s->schema, &s->refs);
+        cr_assert_str_eq(body,
+                         "{\"schema\":\"{}\",\"references\":[{\"name\":\"acme.Money\",\"subject\":"
+                         "\"acme.Money\",\"version\":3}],\"schemaType\":\"AVRO\"}");
+        free(body);
+        subject_free(s);
+}
+
+Test(ccompat, version_references_are_read)
+{
+        const char *text = "{\"subject\":\"s\",\"version\":2,\"id\":7,\"schema\":\"{}\","
+                           "\"references\":[{\"name\":\"n\",\"subject\":\"m\",\"version\":4}]}";
+        struct json_object *j = ccompat_parse(text, strlen(text));
+        struct subject *s = NULL;
+        struct err e = {0};
+        const struct schema_ref *r;
+
+        cr_assert_eq(ccompat_parse_version(j, "s", &s, &e), 0);
+        cr_assert_eq(s->refs.len, 1);
+        r = s->refs.items[0];
+        cr_assert_str_eq(r->name, "n");
+        cr_assert_str_eq(r->subject, "m");
+        cr_assert_eq(r->version, 4);
+        subject_free(s);
+        json_object_put(j);
 }
