@@ -17,6 +17,8 @@ static const struct cli_command commands[] = {
     {"manifest", "wrap an AsyncAPI document and its schemas in a DataProduct manifest",
      cmd_manifest},
     {"operator", "run the Kubernetes controller", cmd_operator},
+    {"report", "storage and consumption of data products (bytes, consumer lag)", cmd_report},
+    {"credentials", "create, rotate or delete a domain's SCRAM credential", cmd_credentials},
     {NULL, NULL, NULL},
 };
 
@@ -27,7 +29,7 @@ static void usage(FILE *out)
                      "topics, ACLs, client quotas and schema-registry subjects.\n\n"
                      "Commands:\n");
         for (const struct cli_command *c = commands; c->name; c++)
-                fprintf(out, "  %-10s %s\n", c->name, c->summary);
+                fprintf(out, "  %-12s %s\n", c->name, c->summary);
         fprintf(out, "\nRun 'specmesh <command> --help' for a command's flags.\n");
 }
 
