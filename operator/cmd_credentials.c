@@ -15,7 +15,6 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/internal.h"
 #include "pkg/kafka/kafka.h"
 #include "pkg/kafka/scramcred.h"
 #include "pkg/base/banned.h"
@@ -45,8 +44,8 @@ struct opts {
 /* The file's text; caller wipes and frees. */
 static char *render(const struct kafka *k, const char *user, int mech, const char *password)
 {
-        const char *boot = kprops_get(&k->props, "bootstrap.servers");
-        const char *proto = kprops_get(&k->props, "security.protocol");
+        const char *boot = kafka_config_get(k, "bootstrap.servers");
+        const char *proto = kafka_config_get(k, "security.protocol");
         char *java = scramcred_properties(true, mech, user, password, boot, proto);
         char *rd = scramcred_properties(false, mech, user, password, boot, proto);
         struct buf b;
@@ -115,8 +114,7 @@ static int write_temp(const char *path, const char *text, char **tmp, struct err
  * altered, then the file replaces FILE. A failed alteration leaves FILE (and the credential)
  * as they were.
  */
-static int set_password(struct kafka *k, struct kconn *c, const struct opts *o, const char *user,
-                        struct err *err)
+static int set_password(struct kafka *k, const struct opts *o, const char *user, struct err *err)
 {
         char *password = scramcred_random_password(err), *text = NULL, *tmp = NULL;
         int rc = -1;
@@ -127,7 +125,7 @@ static int set_password(struct kafka *k, struct kconn *c, const struct opts *o, 
         if (!text)
                 err_nomem(err);
         else if (write_temp(o->output, text, &tmp, err) == 0) {
-                if (kafka_scram_upsert(c, user, o->mech, password, err) < 0)
+                if (kafka_credential_set(k, user, o->mech, password, err) < 0)
                         unlink(tmp);
                 else if (rename(tmp, o->output) < 0)
                         err_set(err, ERR_INVALID,
@@ -147,13 +145,12 @@ static int set_password(struct kafka *k, struct kconn *c, const struct opts *o, 
 
 static int act(struct kafka *k, const struct opts *o, const char *user, struct err *err)
 {
-        struct kconn *c = kafka_own_conn(k, err);
         unsigned have = 0;
 
-        if (!c || kafka_scram_describe(c, user, &have, err) < 0)
+        if (kafka_credential_mechs(k, user, &have, err) < 0)
                 return -1;
         if (strcmp(o->verb, "delete") == 0) {
-                if (kafka_scram_delete(c, user, o->mech, err) < 0)
+                if (kafka_credential_delete(k, user, o->mech, err) < 0)
                         return -1;
                 printf("%s: %s of User:%s\n", (have & (1u << o->mech)) ? "deleted" : "not there",
                        scramcred_mech_name(o->mech), user);
@@ -163,7 +160,7 @@ static int act(struct kafka *k, const struct opts *o, const char *user, struct e
                 return err_set(err, ERR_CONFLICT,
                                "User:%s already has a %s credential: use 'credentials rotate'",
                                user, scramcred_mech_name(o->mech));
-        if (set_password(k, c, o, user, err) < 0)
+        if (set_password(k, o, user, err) < 0)
                 return -1;
         printf("%s: %s of User:%s, written to %s (mode 0600)\n",
                strcmp(o->verb, "create") == 0 ? "created" : "rotated", scramcred_mech_name(o->mech),
@@ -181,7 +178,7 @@ static int run(const struct opts *o, const struct cli_conn *conn)
         err_clear(&err);
         k = kafka_open(conn->kafka_config, conn->bootstrap, &err);
         if (k) {
-                const char *self = kprops_get(&k->props, "sasl.username");
+                const char *self = kafka_config_get(k, "sasl.username");
                 user = scramcred_user_of(o->id, self, &err);
         }
         if (user)

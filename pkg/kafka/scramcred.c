@@ -13,6 +13,7 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
+#include "pkg/kafka/internal.h"
 #include "pkg/kafka/kconn.h"
 #include "pkg/kafka/kproto.h"
 #include "pkg/model/model.h"
@@ -378,4 +379,34 @@ char *scramcred_properties(bool java, int mech, const char *user, const char *pa
                 return NULL;
         }
         return buf_detach(&b, NULL);
+}
+
+int kafka_credential_mechs(struct kafka *k, const char *user, unsigned *mechs, struct err *err)
+{
+        struct kconn *c = kafka_own_conn(k, err);
+
+        *mechs = 0;
+        return c ? kafka_scram_describe(c, user, mechs, err) : -1;
+}
+
+int kafka_credential_set(struct kafka *k, const char *user, int mech, const char *password,
+                         struct err *err)
+{
+        struct kconn *c = kafka_own_conn(k, err);
+
+        k->requests++;
+        return c ? kafka_scram_upsert(c, user, mech, password, err) : -1;
+}
+
+int kafka_credential_delete(struct kafka *k, const char *user, int mech, struct err *err)
+{
+        struct kconn *c = kafka_own_conn(k, err);
+
+        k->requests++;
+        return c ? kafka_scram_delete(c, user, mech, err) : -1;
+}
+
+const char *kafka_config_get(const struct kafka *k, const char *key)
+{
+        return kprops_get(&k->props, key);
 }

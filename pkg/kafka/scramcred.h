@@ -115,4 +115,18 @@ int kafka_scram_upsert(struct kconn *c, const char *user, int mech, const char *
 /* Delete `user`'s credential for `mech`; one that does not exist is not an error. */
 int kafka_scram_delete(struct kconn *c, const char *user, int mech, struct err *err);
 
+/*
+ * The same on the client's own protocol connection (struct kafka from kafka.h), for callers
+ * outside pkg/kafka: the mechanisms `user` has, set one, delete one.
+ */
+struct kafka;
+int kafka_credential_mechs(struct kafka *k, const char *user, unsigned *mechs, struct err *err);
+int kafka_credential_set(struct kafka *k, const char *user, int mech, const char *password,
+                         struct err *err);
+int kafka_credential_delete(struct kafka *k, const char *user, int mech, struct err *err);
+
+/* A property of the client's configuration (bootstrap.servers, security.protocol,
+ * sasl.username), or NULL. Borrowed: valid while `k` lives. */
+const char *kafka_config_get(const struct kafka *k, const char *key);
+
 #endif

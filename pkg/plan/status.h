@@ -32,6 +32,8 @@ struct status_input {
         const struct plan *plan;    /* with op states filled in, or NULL */
         const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
         const char *now;            /* RFC 3339 timestamp */
+        json_object *extra;         /* borrowed, or NULL: keys copied into the status as they
+                                       are (the credentials summary) */
 };
 
 /*
