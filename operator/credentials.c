@@ -19,6 +19,7 @@
 #define A_ROTATED_AT "specmesh.io/rotated-at"
 #define A_ROTATION   "specmesh.io/rotation" /* the rotate-credentials value last handled */
 #define A_MECHANISM  "specmesh.io/mechanism"
+#define A_STATE      "specmesh.io/credential" /* "pending": written, not yet set in Kafka */
 
 /* What spec.credentials asks for. */
 struct want {
@@ -32,6 +33,7 @@ struct have {
         char *password;      /* decoded; NULL when absent */
         int mech;            /* from its annotation; 0 when unknown */
         const char *rotated_at, *rotation;
+        bool pending; /* the Secret was written but Kafka may not have its password yet */
 };
 
 static json_object *get(json_object *o, const char *a, const char *b)
@@ -148,6 +150,7 @@ static int read_have(const struct dp_cred_ctx *c, const char *path, struct have 
         h->mech = scramcred_mech(annotation(h->secret, A_MECHANISM));
         h->rotated_at = annotation(h->secret, A_ROTATED_AT);
         h->rotation = annotation(h->secret, A_ROTATION);
+        h->pending = strcmp(annotation(h->secret, A_STATE), "applied") != 0;
         return 0;
 }
 
@@ -233,6 +236,7 @@ static json_object *secret_json(const struct dp_cred_ctx *c, const char *user, i
         put_str(ann, A_ROTATED_AT, now);
         put_str(ann, A_ROTATION, rotation);
         put_str(ann, A_MECHANISM, scramcred_mech_name(mech));
+        put_str(ann, A_STATE, "pending");
         json_object_object_add(meta, "labels", labels);
         json_object_object_add(meta, "annotations", ann);
         json_object_object_add(meta, "ownerReferences", owner_refs(c->obj));
@@ -255,20 +259,36 @@ static json_object *secret_json(const struct dp_cred_ctx *c, const char *user, i
 }
 
 /* Write the Secret (create, or replace at the version read): before the credential changes. */
-static int write_secret(const struct dp_cred_ctx *c, const char *path, const struct have *h,
-                        json_object *s, struct err *err)
+static int write_secret(const struct dp_cred_ctx *c, const char *path, bool exists, json_object *s,
+                        json_object **written, struct err *err)
 {
         char coll[300];
         const char *body = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN);
         int rc;
 
         snprintf(coll, sizeof(coll), "/api/v1/namespaces/%s/secrets", kube_ns(c->obj));
-        rc = kube_request(c->kube, h->secret ? "PUT" : "POST", h->secret ? path : coll, NULL, body,
-                          NULL, err);
+        rc = kube_request(c->kube, exists ? "PUT" : "POST", exists ? path : coll, NULL, body,
+                          written, err);
         if (rc < 0)
                 return err_prefix(err, "credentials: cannot write Secret %s/%s-credentials",
                                   kube_ns(c->obj), kube_name(c->obj));
         return 0;
+}
+
+/*
+ * Kafka has the Secret's password now: say so on the Secret (PUT at the version just read or
+ * written), so that a Secret still "pending" on a later reconcile means the alteration may
+ * not have happened and is done again.
+ */
+static int mark_applied(const struct dp_cred_ctx *c, const char *path, json_object *secret,
+                        struct err *err)
+{
+        json_object *ann = get(get(secret, "metadata", NULL), "annotations", NULL);
+
+        if (!ann)
+                return err_set(err, ERR_INTERNAL, "credentials: the Secret has no annotations");
+        json_object_object_add(ann, A_STATE, json_object_new_string("applied"));
+        return write_secret(c, path, true, secret, NULL, err);
 }
 
 /* A new password: Secret first, then Kafka; the old mechanism's credential goes last. */
@@ -276,7 +296,7 @@ static int renew(const struct dp_cred_ctx *c, const char *path, const struct wan
                  const struct have *h, const char *user, struct err *err)
 {
         char *pw = scramcred_random_password(err);
-        json_object *s;
+        json_object *s, *written = NULL;
         int rc = -1;
 
         if (!pw)
@@ -285,11 +305,12 @@ static int renew(const struct dp_cred_ctx *c, const char *path, const struct wan
                         h->secret ? kube_meta_str(h->secret, "resourceVersion") : NULL);
         if (!s)
                 err_nomem(err);
-        else if (write_secret(c, path, h, s, err) == 0 &&
+        else if (write_secret(c, path, h->secret != NULL, s, &written, err) == 0 &&
                  kafka_credential_set(c->kafka, user, w->mech, pw, err) == 0)
-                rc = 0;
+                rc = mark_applied(c, path, written, err);
         if (rc == 0 && h->mech && h->mech != w->mech)
                 rc = kafka_credential_delete(c->kafka, user, h->mech, err);
+        json_object_put(written);
         json_object_put(s);
         OPENSSL_cleanse(pw, strlen(pw));
         free(pw);

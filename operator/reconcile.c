@@ -280,6 +280,7 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
         if (rc == 0 && !want->suspend)
                 rc = credentials(r, want, &creds, &err);
+        creds = usage_status(&r->op->usage, want->domain, creds);
         log_debug(&r->log,
                   "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
                   r->w->engine.t.observe_kafka, r->w->engine.t.observe_registry,
