@@ -171,21 +171,23 @@ static int act(struct kafka *k, const struct opts *o, const char *user, struct e
 static int run(const struct opts *o, const struct cli_conn *conn)
 {
         struct kafka *k = NULL;
-        char *user = NULL;
+        char *user, *checked = NULL;
         struct err err;
         int rc = -1;
 
         err_clear(&err);
-        k = kafka_open(conn->kafka_config, conn->bootstrap, &err);
-        if (k) {
-                const char *self = kafka_config_get(k, "sasl.username");
-                user = scramcred_user_of(o->id, self, &err);
-        }
+        /* the domain is checked before anything is sent, and again once we know who we are */
+        user = scramcred_user_of(o->id, NULL, &err);
         if (user)
-                rc = act(k, o, user, &err);
+                k = kafka_open(conn->kafka_config, conn->bootstrap, &err);
+        if (k)
+                checked = scramcred_user_of(o->id, kafka_config_get(k, "sasl.username"), &err);
+        if (checked)
+                rc = act(k, o, checked, &err);
         if (rc < 0)
                 fprintf(stderr, "specmesh credentials %s: %s\n", o->verb, err.msg);
         free(user);
+        free(checked);
         kafka_close(k);
         return rc == 0 ? EXIT_OK : EXIT_ERROR;
 }
