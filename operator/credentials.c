@@ -320,13 +320,13 @@ static int renew(const struct dp_cred_ctx *c, const char *path, const struct wan
 /* The user name of the product's principal, refused unless it may own a credential. */
 static char *user_of(const struct dp_cred_ctx *c, struct err *err)
 {
-        if (!str_starts_with(c->principal, "User:")) {
+        if (!str_starts_with(c->principal, "User:") || strcmp(c->principal + 5, c->domain) != 0) {
                 err_set(err, ERR_INVALID,
-                        "credentials: principal '%s' is not a User:", c->principal);
+                        "spec.credentials: only for the default principal User:%s, not '%s'",
+                        c->domain, c->principal);
                 return NULL;
         }
-        return scramcred_user_of(c->principal + 5, kafka_config_get(c->kafka, "sasl.username"),
-                                 err);
+        return scramcred_user_of(c->domain, kafka_config_get(c->kafka, "sasl.username"), err);
 }
 
 static json_object *summary(const struct dp_cred_ctx *c, const char *user, int mech)
@@ -414,6 +414,11 @@ int dp_credentials_delete(const struct dp_cred_ctx *c, struct err *err)
                 return -1;
         secret_path(c->obj, path, sizeof(path));
         rc = read_have(c, path, &h, err);
+        if (rc < 0 && err->kind == ERR_CONFLICT) { /* someone else's Secret: leave it be */
+                json_object_put(h.secret);
+                h.secret = NULL;
+                rc = 0;
+        }
         if (rc == 0)
                 rc = kafka_credential_delete(c->kafka, user, h.mech ? h.mech : w.mech, err);
         if (rc == 0 && h.secret &&

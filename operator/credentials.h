@@ -30,7 +30,8 @@ struct dp_cred_ctx {
         struct kube *kube;
         struct kafka *kafka;
         json_object *obj;
-        const char *principal; /* "User:<domain>" */
+        const char *domain;    /* the product's domain: the SCRAM user */
+        const char *principal; /* must be "User:<domain>": no credential for an override */
         const struct log_ctx *log;
 };
 

@@ -245,7 +245,8 @@ static size_t ops_done(const struct plan *p)
 /* spec.credentials (operator/credentials.c): the summary for the status, an Event on change. */
 static int credentials(struct rec *r, const struct product *want, json_object **st, struct err *err)
 {
-        struct dp_cred_ctx c = {r->w->kube, r->w->engine.kafka, r->obj, want->principal, &r->log};
+        struct dp_cred_ctx c = {r->w->kube,   r->w->engine.kafka, r->obj,
+                                want->domain, want->principal,    &r->log};
         char what[200], msg[600];
         int rc = dp_credentials_reconcile(&c, st, what, sizeof(what), err);
 
@@ -367,7 +368,7 @@ static enum reconcile_result finalize(struct rec *r)
                              gone->deletion == DELETION_DELETE ? ENGINE_PRUNE : 0, &p, NULL,
                              &err) < 0 ||
             dp_credentials_delete(&(struct dp_cred_ctx){r->w->kube, r->w->engine.kafka, r->obj,
-                                                        gone->principal, &r->log},
+                                                        gone->domain, gone->principal, &r->log},
                                   &err) < 0) {
                 struct status_input in;
                 kube_now(now);
