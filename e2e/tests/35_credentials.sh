@@ -151,9 +151,15 @@ port=$(head -1 "$work/port")
 via=$work/via.properties
 sed "s/^bootstrap.servers=.*/bootstrap.servers=127.0.0.1:$port/" "$SPECMESH_KAFKA_CONFIG" >"$via"
 "$PROBE" "$via" logdirs "$TOPIC" >/dev/null
+# the fixtures' user: delete (none there), create, describe, delete
 "$SM" credentials delete --domain wire-fx-cred --kafka-config "$via" >/dev/null
 t_assert_eq "$("$PROBE" "$via" scram wire-fx-cred)" none "wire-fx-cred: none"
-fixtures=("$root"/test/fixtures/kafka/{describe_log_dirs_v4_request,describe_user_scram_credentials_v0_request,describe_user_scram_credentials_v0_none,alter_user_scram_credentials_v0_delete_request,alter_user_scram_credentials_v0_not_found}.hex)
+"$SM" credentials create --domain wire-fx-cred --kafka-config "$via" -o "$work/fx.properties" >/dev/null
+has512() { [ "$("$PROBE" "$via" scram wire-fx-cred)" = SCRAM-SHA-512 ]; }
+for _ in $(seq 1 20); do has512 && break; sleep 0.5; done
+has512 || t_fail "wire-fx-cred: no SCRAM-SHA-512 after create"
+"$SM" credentials delete --domain wire-fx-cred --kafka-config "$via" >/dev/null
+fixtures=("$root"/test/fixtures/kafka/{describe_log_dirs_v4_request,describe_user_scram_credentials_v0_request,describe_user_scram_credentials_v0_none,describe_user_scram_credentials_v0_sha512,alter_user_scram_credentials_v0_delete_request,alter_user_scram_credentials_v0_not_found,alter_user_scram_credentials_v0_ok}.hex)
 out=$(python3 "$root/test/tools/kafka_fixture_check.py" "$cap" "${fixtures[@]}" 2>&1) ||
         t_fail "fixtures that Kafka did not send or accept:"$'\n'"$out"
 t_assert_eq "$(grep -c '^ok ' <<<"$out")" "${#fixtures[@]}" "every fixture frame was on the wire"

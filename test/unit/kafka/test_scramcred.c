@@ -92,6 +92,30 @@ Test(scramcred, describe_of_a_user_without_credentials)
         free(f);
 }
 
+Test(scramcred, describe_of_a_user_with_sha512)
+{
+        struct kreader r;
+        struct err err;
+        unsigned mechs = 0;
+        unsigned char *f = reader("describe_user_scram_credentials_v0_sha512.hex", &r);
+
+        cr_assert_eq(scramcred_decode_describe(&r, "wire-fx-cred", &mechs, &err), 0, "%s", err.msg);
+        cr_assert_eq(mechs, 1u << SCRAM_MECH_SHA_512);
+        cr_assert_eq(r.off, r.len);
+        free(f);
+}
+
+Test(scramcred, alter_ok)
+{
+        struct kreader r;
+        struct err err;
+        unsigned char *f = reader("alter_user_scram_credentials_v0_ok.hex", &r);
+
+        cr_assert_eq(scramcred_decode_alter(&r, &err), 0, "%s", err.msg);
+        cr_assert_eq(r.off, r.len);
+        free(f);
+}
+
 Test(scramcred, describe_with_both_mechanisms)
 {
         struct kreader r;
