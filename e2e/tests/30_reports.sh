@@ -25,9 +25,11 @@ OPS=e2erpt$$.ops
 TOPIC=$SHOP._public.orders
 GROUP=$OPS.billing
 N=1000 V=40 READ=400
+# kafka-consumer-groups: its class moved to tools.consumer.group in 4.x
+CGC=$(kafka_class ConsumerGroupCommand 2>/dev/null || echo org.apache.kafka.tools.consumer.group.ConsumerGroupCommand)
 
 cleanup() {
-        kafka_tool "$(kafka_class ConsumerGroupCommand)" --bootstrap-server 127.0.0.1:19092 \
+        kafka_tool "$CGC" --bootstrap-server 127.0.0.1:19092 \
                 --command-config "$(kafka_admin_props)" --delete --group "$GROUP" >/dev/null 2>&1 || true
         e2e_forget_domain "$SHOP" >/dev/null 2>&1 || true
         e2e_forget_domain "$OPS" >/dev/null 2>&1 || true
@@ -43,7 +45,7 @@ channels:
   _public.orders:
     bindings: {kafka: {partitions: 3, replicas: 1}}
     publish:
-      message: {payload: {type: string}}
+      message: {name: record}
 Y
 cat >"$work/ops.yaml" <<Y
 asyncapi: '2.6.0'
@@ -53,10 +55,10 @@ channels:
   _private.notes:
     bindings: {kafka: {partitions: 1, replicas: 1}}
     publish:
-      message: {payload: {type: string}}
+      message: {name: record}
   $TOPIC:
     subscribe:
-      message: {payload: {type: string}}
+      message: {name: record}
 Y
 
 step "apply the shop and the ops products"
@@ -123,7 +125,7 @@ t_assert_eq "$(field "$work/cons.json" 'd["consumers"][0]["consumerDomain"]')" "
 t_assert_eq "$(field "$work/cons.json" 'd["consumers"][0]["principal"]')" "User:$OPS" "principal"
 t_assert_eq "$(field "$work/cons.json" 'd["consumers"][0]["topicDomain"]')" "$SHOP" "topic domain"
 t_assert_eq "$(field "$work/cons.json" 'd["consumers"][0]["state"]')" Empty "state after the consumer left"
-theirs=$(kafka_tool "$(kafka_class ConsumerGroupCommand)" --bootstrap-server 127.0.0.1:19092 \
+theirs=$(kafka_tool "$CGC" --bootstrap-server 127.0.0.1:19092 \
         --command-config "$(kafka_admin_props)" --describe --group "$GROUP" 2>/dev/null |
         awk -v t="$TOPIC" '$2 == t { s += $6 } END { print s }')
 t_assert_eq "$theirs" $((N - READ)) "kafka-consumer-groups' LAG column"

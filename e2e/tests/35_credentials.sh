@@ -79,7 +79,7 @@ channels:
   _public.events:
     bindings: {kafka: {partitions: 1, replicas: 1}}
     publish:
-      message: {payload: {type: string}}
+      message: {name: record}
 Y
 
 step "apply the product; create its credential"

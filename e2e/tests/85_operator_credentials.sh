@@ -94,7 +94,7 @@ channels:
   _public.events:
     bindings: {kafka: {partitions: 1, replicas: 1}}
     publish:
-      message: {payload: {type: string}}
+      message: {name: record}
 Y
         "$SM" manifest "$work/$2.asyncapi.yaml" --name "$2" --namespace "$ns" >"$work/$2.yaml"
         printf '  credentials: {mechanism: SCRAM-SHA-512}\n' >>"$work/$2.yaml"
