@@ -28,6 +28,7 @@ cleanup() {
         "$SM" credentials delete --domain "$OTHER" >/dev/null 2>&1 || true
         "$SM" credentials delete --domain wire-fx-cred >/dev/null 2>&1 || true
         e2e_forget_domain "$D" >/dev/null 2>&1 || true
+        e2e_forget_domain "$OTHER" >/dev/null 2>&1 || true
         rm -rf "$work"
 }
 trap cleanup EXIT
@@ -82,8 +83,11 @@ channels:
       message: {name: record}
 Y
 
-step "apply the product; create its credential"
+sed "s/urn:e2ecred$$:app/urn:e2ecred$$:other/; s/title: app/title: other/" "$work/app.yaml" >"$work/other.yaml"
+
+step "apply the product (and a neighbour); create its credential"
 "$SM" apply "$work/app.yaml" >/dev/null
+"$SM" apply "$work/other.yaml" >/dev/null
 umask 022
 out=$("$SM" credentials create --domain "urn:e2ecred$$:app" -o "$work/app.properties" 2>&1)
 echo "$out"
@@ -111,7 +115,7 @@ t_assert_eq "$rc" 1 "exit status"
 t_assert_match "$out" "already has a SCRAM-SHA-512 credential: use 'credentials rotate'" "message"
 cmp -s "$work/before" "$work/app.properties" || t_fail "the file changed"
 
-step "another domain's credential is authenticated but not authorized on this topic"
+step "another product's credential is authenticated but not authorized on this topic"
 "$SM" credentials create --domain "$OTHER" -o "$work/other.properties" >/dev/null
 refused "$work/other.properties" "o-$$" "not authorized|TopicAuthorizationException"
 
