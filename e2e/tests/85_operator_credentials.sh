@@ -143,13 +143,16 @@ works "$(java_props app "$work/app2.properties")" "a2-$$"
 refused "$work/app1.properties" "a-old-$$" "authentication failed|SaslAuthenticationException"
 pw2=$(password)
 sleep 7 # a resync: the same annotation value rotates nothing more
-t_assert_eq "$(password)" "$pw2" "no second rotation for the same annotation value"
+# (compared, never printed: test output is no place for a password either)
+[ "$(password)" = "$pw2" ] || t_fail "a second rotation for the same annotation value"
+T_CHECKS=$((T_CHECKS + 1))
 
 step "drift: the credential deleted in Kafka is restored from the Secret (same password)"
 "$SM" credentials delete --domain "$APP" >/dev/null
 restored() { [ "$("$PROBE" "$SPECMESH_KAFKA_CONFIG" scram "$APP")" = SCRAM-SHA-512 ]; }
 wait_for 30 "the credential back in Kafka" restored
-t_assert_eq "$(password)" "$pw2" "the Secret kept its password"
+[ "$(password)" = "$pw2" ] || t_fail "the Secret's password changed"
+T_CHECKS=$((T_CHECKS + 1))
 works "$work/app2.properties" "a3-$$"
 
 step "drift: a deleted Secret is written again with a new password"
