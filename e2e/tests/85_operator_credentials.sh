@@ -32,6 +32,8 @@ cleanup() {
                 "$SM" credentials delete --domain "$d" >/dev/null 2>&1 || true
                 e2e_forget_domain "$d" >/dev/null 2>&1 || true
         done
+        # the opt-in Secret RBAC goes again: other tests check that deploy/'s default has none
+        kube_admin delete -f "$root/deploy/25-rbac-credentials.yaml" --ignore-not-found >/dev/null 2>&1 || true
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
