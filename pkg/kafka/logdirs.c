@@ -7,8 +7,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/base/banned.h"
 
 #define MAX_DIRS       1024

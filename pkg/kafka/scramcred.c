@@ -14,8 +14,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/internal.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 

@@ -9,7 +9,7 @@
 
 #include "pkg/base/err.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/kafka/logdirs.h"
 #include "pkg/kafka/scramcred.h"
 

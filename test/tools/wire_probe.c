@@ -17,8 +17,8 @@
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
 #include "pkg/kafka/logdirs.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/kafka/scramcred.h"
 
 static int logdirs(struct kconn *c, const char *prefix, struct err *err)

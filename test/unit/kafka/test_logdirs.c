@@ -5,9 +5,9 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/kafka/logdirs.h"
-#include "test/unit/kafka/hexfixture.h"
+#include "test/unit/kwire/hexfixture.h"
 
 Test(logdirs, v4_request_bytes)
 {

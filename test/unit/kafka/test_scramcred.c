@@ -4,9 +4,9 @@
 
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
-#include "pkg/kafka/kproto.h"
+#include "pkg/kwire/kproto.h"
 #include "pkg/kafka/scramcred.h"
-#include "test/unit/kafka/hexfixture.h"
+#include "test/unit/kwire/hexfixture.h"
 
 static void assert_frame(const struct buf *b, const char *fixture)
 {
