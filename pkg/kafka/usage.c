@@ -26,6 +26,11 @@ static bool in_scope(const char *topic, const char *domain)
         return !str_starts_with(topic, "__");
 }
 
+static void free_acl(void *a)
+{
+        acl_free(a);
+}
+
 /* The owners of topic and group prefixes, from the cluster's prefixed ALLOW ACLs. */
 static int load_owners(struct kafka *k, struct report *out, struct err *err)
 {
@@ -34,7 +39,7 @@ static int load_owners(struct kafka *k, struct report *out, struct err *err)
         int rc = 0;
 
         if (!c || kafka_acls_describe(c, &acls, err) < 0) {
-                vec_release(&acls, (void (*)(void *))acl_free);
+                vec_release(&acls, free_acl);
                 return -1;
         }
         for (size_t i = 0; i < acls.len && rc == 0; i++) {
@@ -48,7 +53,7 @@ static int load_owners(struct kafka *k, struct report *out, struct err *err)
                 if (report_add_owner(out, kind, a->name, a->principal) < 0)
                         rc = err_nomem(err);
         }
-        vec_release(&acls, (void (*)(void *))acl_free);
+        vec_release(&acls, free_acl);
         return rc;
 }
 
