@@ -67,5 +67,7 @@ int cmd_manifest(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
 int cmd_catalogue(int argc, char **argv);
 int cmd_topology(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_credentials(int argc, char **argv);
 
 #endif

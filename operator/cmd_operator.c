@@ -47,6 +47,8 @@ static const char usage[] =
     "  --identity ID           this candidate's name (default: hostname_pid)\n"
     "  --log-level LEVEL       debug, info (default), warn, error\n"
     "  --log-format FORMAT     text (default) or json\n\n"
+    "Storage and consumer lag (specmesh_topic_bytes, specmesh_consumer_lag; status.usage) are\n"
+    "read every $SPECMESH_USAGE_INTERVAL seconds (default 300; 0: never).\n"
     "SIGTERM or SIGINT stops it: in-flight reconciles finish, the Lease is released.\n"
     "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost.\n\n";
 
@@ -253,6 +255,7 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
                 metrics_render(&h->op->metrics, &w->body);
+                usage_render(&h->op->usage, &w->body);
         } else if (!op_catalogue(&h->op->ctl, running && controller_synced(&h->op->ctl), r, w)) {
                 buf_puts(&w->body, "not found\n");
                 w->status = 404;
@@ -362,10 +365,13 @@ static int run(const struct opts *o, struct operator* op)
                 log_error(NULL, "access requests: %s", err.msg);
                 err_clear(&err); /* the DataProducts are served regardless */
         }
+        if (usage_start(&op->usage, &op->conn) < 0)
+                log_warn(NULL, "usage: the collector thread did not start");
         wait_for_stop(h.leader);
         log_info(NULL, "stopping: finishing in-flight reconciles");
         ar_stop(&ar);
         controller_stop(&op->ctl);
+        usage_stop(&op->usage);
         atomic_store(&h.started, false);
         rc = h.leader && atomic_load(&l.lost) ? EXIT_ERROR : EXIT_OK;
 out:
@@ -390,6 +396,7 @@ int cmd_operator(int argc, char **argv)
         int rc;
 
         memset(&op, 0, sizeof(op));
+        usage_init(&op.usage);
         rc = parse(argc, argv, &o, &op.conn);
         if (rc <= 0)
                 return rc == 0 ? EXIT_OK : EXIT_ERROR;

@@ -21,6 +21,8 @@ static const struct cli_command commands[] = {
     {"operator", "run the Kubernetes controller", cmd_operator},
     {"catalogue", "the data catalogue: products, topics, tags, readers", cmd_catalogue},
     {"topology", "draw who produces and who reads which topic", cmd_topology},
+    {"report", "storage and consumption of data products (bytes, consumer lag)", cmd_report},
+    {"credentials", "create, rotate or delete a domain's SCRAM credential", cmd_credentials},
     {NULL, NULL, NULL},
 };
 
@@ -31,7 +33,7 @@ static void usage(FILE *out)
                      "topics, ACLs, client quotas and schema-registry subjects.\n\n"
                      "Commands:\n");
         for (const struct cli_command *c = commands; c->name; c++)
-                fprintf(out, "  %-10s %s\n", c->name, c->summary);
+                fprintf(out, "  %-12s %s\n", c->name, c->summary);
         fprintf(out, "\nRun 'specmesh <command> --help' for a command's flags.\n");
 }
 

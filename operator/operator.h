@@ -12,6 +12,7 @@
 #include "operator/cli.h"
 #include "operator/engine.h"
 #include "pkg/reconcile/speccache.h"
+#include "operator/usage.h"
 #include "pkg/runtime/controller.h"
 #include "pkg/runtime/httpd.h"
 #include "pkg/runtime/metrics.h"
@@ -35,8 +36,9 @@ struct operator
         struct metrics metrics;
         struct op_worker *workers;
         int nworkers;
-        atomic_ulong rid;        /* reconcile ids for the logs */
-        struct spec_cache specs; /* parsed specs, one per object and generation */
+        atomic_ulong rid;             /* reconcile ids for the logs */
+        struct spec_cache specs;      /* parsed specs, one per object and generation */
+        struct usage_collector usage; /* storage and lag for /metrics and the status */
 };
 
 extern const struct controller_ops dp_ops;

@@ -4,6 +4,7 @@
  * decision is taken from the object and the observed world, never from the watch event.
  */
 #include "operator/operator.h"
+#include "operator/credentials.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,21 @@ static size_t ops_done(const struct plan *p)
         return n;
 }
 
+/* spec.credentials (operator/credentials.c): the summary for the status, an Event on change. */
+static int credentials(struct rec *r, const struct product *want, json_object **st, struct err *err)
+{
+        struct dp_cred_ctx c = {r->w->kube,   r->w->engine.kafka, r->obj,
+                                want->domain, want->principal,    &r->log};
+        char what[200], msg[600];
+        int rc = dp_credentials_reconcile(&c, st, what, sizeof(what), err);
+
+        snprintf(msg, sizeof(msg), "credential of %s %s: Secret %s-credentials", want->principal,
+                 what, kube_name(r->obj));
+        if (rc == 0 && what[0])
+                event(r, "Normal", "Credentials", msg);
+        return rc;
+}
+
 /* Before the plan is applied: Reconciling=True for the generation being worked on, so that
  * nobody reads the previous generation's Ready=True while the changes are under way. */
 static void write_progressing(void *arg, const struct plan *p, const struct product *have)
@@ -294,6 +310,7 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         unsigned flags = 0;
         int rc;
         struct status_input in;
+        json_object *creds = NULL;
 
         plan_init(&p);
         err_clear(&err);
@@ -311,6 +328,9 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
                 r->w->engine.core.before_apply = NULL;
                 r->w->engine.core.before_apply_arg = NULL;
         }
+        if (rc == 0 && !want->suspend)
+                rc = credentials(r, want, &creds, &err);
+        creds = usage_status(&r->op->usage, want->domain, creds);
         log_debug(&r->log,
                   "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
                   r->w->engine.core.t.observe_kafka, r->w->engine.core.t.observe_registry,
@@ -325,8 +345,10 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         in.have = have;
         in.plan = &p;
         in.message = err.msg;
+        in.extra = creds;
         in.terminal = rc < 0 && (err.kind == ERR_TERMINAL || err.kind == ERR_INVALID);
         write_status(r, &in);
+        json_object_put(creds);
         atomic_fetch_add(&r->op->metrics.changes, want->suspend ? 0 : ops_done(&p));
         if (!want->suspend && ops_done(&p)) {
                 snprintf(msg, sizeof(msg), "applied %zu of %zu changes", ops_done(&p),
@@ -394,7 +416,10 @@ static enum reconcile_result finalize(struct rec *r)
         if (!gone || ensure_engine(r, &err) < 0 ||
             engine_reconcile(&r->w->engine, gone,
                              gone->deletion == DELETION_DELETE ? ENGINE_PRUNE : 0, &p, NULL,
-                             &err) < 0) {
+                             &err) < 0 ||
+            dp_credentials_delete(&(struct dp_cred_ctx){r->w->kube, r->w->engine.kafka, r->obj,
+                                                        gone->domain, gone->principal, &r->log},
+                                  &err) < 0) {
                 struct status_input in;
                 kube_now(now);
                 in = base_input(r, STATUS_DELETING, now);

@@ -106,6 +106,8 @@ t_assert_eq "$(grep -c 'violate PodSecurity' <<<"$warn" || true)" 0 "the chart's
 step "the RBAC of deploy/ is exactly what the operator uses"
 # the demo and the operator test install it too: start from none
 kube_admin delete -f "$root/deploy/20-rbac.yaml" --ignore-not-found --wait >/dev/null
+# and the opt-in Secret RBAC (deploy/25-rbac-credentials.yaml), which only some tests apply
+kube_admin delete -f "$root/deploy/25-rbac-credentials.yaml" --ignore-not-found --wait >/dev/null
 for _ in $(seq 1 40); do # the authorizer follows RBAC objects through a watch
         [ "$(kube_admin auth can-i list dataproducts.specmesh.io --as="$sa" -A 2>/dev/null || true)" = no ] && break
         sleep 0.25

@@ -279,6 +279,12 @@ json_object *status_build(const struct status_input *in, json_object *old)
                 json_object_object_add(st, "acls", json_object_new_int((int)in->want->acls.len));
         }
         json_object_object_add(st, "orphaned", orphans_json(in->plan));
+        if (in->extra) {
+                json_object_object_foreach(in->extra, k, v)
+                {
+                        json_object_object_add(st, k, json_object_get(v));
+                }
+        }
         return st;
 }
 

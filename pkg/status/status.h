@@ -46,6 +46,8 @@ struct status_input {
         const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
         bool terminal;              /* FAILED: a retry cannot fix it (Stalled, not Reconciling) */
         const char *now;            /* RFC 3339 timestamp */
+        json_object *extra;         /* borrowed, or NULL: keys copied into the status as they
+                                       are (credentials, usage) */
 };
 
 /*
