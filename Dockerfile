@@ -28,6 +28,7 @@ COPY CMakeLists.txt CMakePresets.json ./
 COPY pkg pkg
 COPY operator operator
 COPY test test
+COPY examples examples
 COPY e2e/bench/floor.c e2e/bench/floor.c
 # The unit and CLI tests (python3: the CLI tests read JSON) run against trixie's libraries
 # (RUN_TESTS=0 skips them).
