@@ -58,10 +58,16 @@ static int read_domain(struct actx *c)
                                   "malformed id '%s': expected urn:<part>:<part>..., e.g. "
                                   "urn:london:hammersmith:olympia:bigdatalondon",
                                   s);
+        /* a '.' inside a part would let urn:a.b:c and urn:a:b:c name one domain */
+        if (strchr(s + 4, '.'))
+                return actx_error(c, id, "id",
+                                  "id '%s' does not give a usable domain: parts are separated "
+                                  "by ':' and may not contain '.'",
+                                  s);
         c->p->domain = str_replace_char(str_dup(s + 4), ':', '.');
         if (!c->p->domain)
                 return actx_error(c, id, "id", "out of memory");
-        if (!model_topic_name_valid(c->p->domain, &why))
+        if (!model_domain_valid(c->p->domain, &why))
                 return actx_error(c, id, "id", "id '%s' does not give a usable domain: %s", s, why);
         return 0;
 }
@@ -209,9 +215,10 @@ static int read_manifest(struct actx *c, struct ynode *root)
         c->p->suspend = v && strcmp(v, "true") == 0;
         v = ynode_str(spec, "principal");
         if (v) {
-                if (!str_starts_with(v, "User:") || !v[5])
+                const char *why;
+                if (!model_principal_valid(v, &why))
                         actx_error(c, ynode_get(spec, "principal"), "spec.principal",
-                                   "principal must look like User:<name>, not '%s'", v);
+                                   "principal '%s' is not allowed: %s", v, why);
                 c->p->principal = str_dup(v);
         }
         return 0;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pkg/asyncapi/internal.h"
 #include "pkg/base/buf.h"
@@ -88,16 +89,47 @@ static void gather_v3_send(struct actx *c, struct chan *ch, struct ynode *op, co
                 add_msg(c, ch, msgs->items[i], path);
 }
 
+static bool yaml_null(const struct ynode *n)
+{
+        static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+        if (n->type != YNODE_SCALAR || !n->plain)
+                return false;
+        for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+                if (strcmp(n->scalar, nulls[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* 3.0 `address`: absent -> the channel key; null (unknown or dynamic) or not a string is an
+ * error, never quietly replaced by the key or read as the text "null". */
+static void read_address(struct actx *c, struct chan *ch)
+{
+        const struct ynode *a = ynode_get(ch->node, "address");
+        char path[600];
+
+        ch->address = ch->key;
+        add_tags(ch, ch->node);
+        if (!a)
+                return;
+        snprintf(path, sizeof(path), "%s.address", ch->path);
+        if (a->type != YNODE_SCALAR)
+                actx_error(c, a, path, "address must be a string");
+        else if (yaml_null(a))
+                actx_error(c, a, path,
+                           "address is null (unknown or dynamic): a data product's channel "
+                           "needs the topic address, or no 'address' to use the channel key");
+        else
+                ch->address = a->scalar;
+}
+
 static void gather_v3(struct actx *c, struct chan *chans, size_t n)
 {
         struct ynode *ops = ynode_get(c->doc, "operations");
         char path[600];
 
-        for (size_t i = 0; i < n; i++) {
-                const char *addr = ynode_str(chans[i].node, "address");
-                chans[i].address = addr ? addr : chans[i].key;
-                add_tags(&chans[i], chans[i].node);
-        }
+        for (size_t i = 0; i < n; i++)
+                read_address(c, &chans[i]);
         for (size_t i = 0; ops && ops->type == YNODE_MAP && i < ops->len; i++) {
                 struct ynode *op = ops->items[i];
                 const char *action = ynode_str(op, "action");
@@ -132,14 +164,19 @@ static char *topic_name(struct actx *c, const struct chan *ch, bool *provision)
                                            name, d);
                         *provision = false;
                 }
-                return name;
-        }
-        if (model_topic_in_domain(a, d))
-                return str_dup(a);
-        if (ch->produce)
+        } else if (model_topic_in_domain(a, d)) {
+                name = str_dup(a);
+        } else if (ch->produce) {
                 return str_replace_char(str_printf("%s.%s", d, a), '/', '.');
-        *provision = false;
-        return str_dup(a);
+        } else {
+                *provision = false;
+                return str_dup(a);
+        }
+        /* read-only use of a longer domain's topic is consuming it, not provisioning it; a
+         * produced one is refused by read_access */
+        if (name && *provision && !ch->produce && !model_topic_owned(name, d))
+                *provision = false;
+        return name;
 }
 
 static int config_value(struct actx *c, const struct ynode *v, const char *path, struct buf *b)
@@ -223,7 +260,8 @@ static void read_grants(struct actx *c, struct topic *t, const struct chan *ch)
                         if (!name || !str_starts_with(name, "grant-access:"))
                                 continue;
                         g = str_dup(name + strlen("grant-access:"));
-                        if (!g || !*g || !model_topic_name_valid(g, NULL)) {
+                        /* the grantee is a domain, read as User:<domain>: never a wildcard */
+                        if (!g || !model_domain_valid(g, NULL) || strcasecmp(g, "ANONYMOUS") == 0) {
                                 actx_error(c, tags->items[i], ch->path,
                                            "'%s' does not name a domain to grant", name);
                         } else if (t->access != ACCESS_PROTECTED) {
@@ -239,18 +277,37 @@ static void read_grants(struct actx *c, struct topic *t, const struct chan *ch)
         }
 }
 
-/* Access level from the first segment after the domain; other _segments are errors. */
-static void read_access(struct actx *c, struct topic *t, const struct chan *ch)
+/* No empty segment: "a..b", ".a" and "a." are legal in Kafka but never what was meant. */
+static bool segments_ok(const char *name)
 {
-        const char *seg = t->name + strlen(c->p->domain) + 1;
+        return name[0] != '.' && !str_ends_with(name, ".") && !strstr(name, "..");
+}
+
+/*
+ * Access level from the first segment after the domain. A provisioned topic must be one of
+ * the domain's own names (model_topic_owned): any other segment there names a longer domain
+ * ("a.b" + "c._public.x" is domain a.b.c's topic), which a product never touches.
+ * Returns -1 after reporting.
+ */
+static int read_access(struct actx *c, struct topic *t, const struct chan *ch)
+{
+        const char *d = c->p->domain, *seg = t->name + strlen(d) + 1;
         size_t n = strcspn(seg, ".");
 
-        t->access = model_access_of(t->name, c->p->domain);
+        t->access = model_access_of(t->name, d);
         if (seg[0] == '_' && t->access == ACCESS_NONE)
-                actx_error(c, ch->node, ch->path,
-                           "unknown access level '%.*s' in topic '%s' (_public, _protected or "
-                           "_private)",
-                           (int)n, seg, t->name);
+                return actx_error(c, ch->node, ch->path,
+                                  "unknown access level '%.*s' in topic '%s' (_public, "
+                                  "_protected or _private)",
+                                  (int)n, seg, t->name);
+        if (!model_topic_owned(t->name, d) || !segments_ok(t->name))
+                return actx_error(
+                    c, ch->node, ch->path,
+                    "channel '%s' gives topic '%s', which is not one of domain %s's own: a "
+                    "product's topics are %s.<_public|_protected|_private>.<name> without empty "
+                    "segments, and %s.%.*s... belongs to the longer domain %s.%.*s",
+                    ch->key, t->name, d, d, d, (int)n, seg, d, (int)n, seg);
+        return 0;
 }
 
 static int duplicate(struct actx *c, const char *name, const struct chan *ch)
@@ -299,7 +356,8 @@ static void read_channel(struct actx *c, struct chan *ch)
                 actx_error(c, ch->node, ch->path, "out of memory");
                 return;
         }
-        read_access(c, t, ch);
+        if (read_access(c, t, ch) < 0)
+                return;
         read_bindings(c, t, ch);
         read_grants(c, t, ch);
         if (ch->produce)

@@ -198,6 +198,8 @@ static int schema_of(struct actx *c, struct ynode *n, const char *fmt, const cha
         return *text ? 0 : -1;
 }
 
+enum strategy { TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME };
+
 /* The record's full name (Avro namespace.name, or a JSON Schema's title) for the
  * RecordNameStrategy subjects. */
 static char *record_name(struct actx *c, enum schema_type type, const char *text)
@@ -217,6 +219,55 @@ static char *record_name(struct actx *c, enum schema_type type, const char *text
         ynode_free(n);
         diags_release(&quiet);
         return out;
+}
+
+/*
+ * A record name becomes (part of) a subject name: it must be made of topic-name characters,
+ * and under RecordNameStrategy the subject must be one of the domain's own
+ * (model_subject_owned), or a product could change another domain's subject.
+ */
+static bool record_name_ok(struct actx *c, const struct ynode *at, const char *rec,
+                           enum strategy st, const char *path)
+{
+        const char *d = c->p->domain;
+
+        if (!model_topic_name_valid(rec, NULL)) {
+                actx_error(c, at, path,
+                           "record name '%s' (Avro namespace.name, JSON Schema title) may only "
+                           "hold [a-zA-Z0-9._-], at most 249 characters, as it names a subject",
+                           rec);
+                return false;
+        }
+        if (st == RECORD_NAME && !model_subject_owned(rec, d)) {
+                actx_error(c, at, path,
+                           "RecordNameStrategy: record name '%s' (Avro namespace.name, JSON "
+                           "Schema title) gives subject '%s' outside domain %s's own names: name it "
+                           "%s._public|_protected|_private.<Name> (e.g. Avro namespace "
+                           "%s._public)",
+                           rec, rec, d, d, d);
+                return false;
+        }
+        return true;
+}
+
+/* bindings.kafka.compatibility: one of the registry's levels, nothing else is sent. */
+static bool compatibility_ok(struct actx *c, const struct ynode *kb, const char *path)
+{
+        static const char *const levels[] = {
+            "NONE", "BACKWARD",       "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+            "FULL", "FULL_TRANSITIVE"};
+        const char *v = ynode_str(kb, "compatibility");
+
+        if (!v)
+                return true;
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (strcmp(v, levels[i]) == 0)
+                        return true;
+        actx_error(c, ynode_get(kb, "compatibility"), path,
+                   "unknown compatibility '%s' (NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+                   "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE)",
+                   v);
+        return false;
 }
 
 static int add_subject(struct actx *c, const struct ynode *at, const char *name, const char *path,
@@ -239,8 +290,6 @@ static int add_subject(struct actx *c, const struct ynode *at, const char *name,
         return 0;
 }
 
-enum strategy { TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME };
-
 static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, const char *part,
                        enum strategy st, const char *topic, const char *path)
 {
@@ -261,8 +310,12 @@ static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, 
                                    "Schema title)");
                         goto out;
                 }
+                if (!record_name_ok(c, schema, rec, st, path))
+                        goto out;
                 name = st == RECORD_NAME ? str_dup(rec) : str_printf("%s-%s", topic, rec);
         }
+        if (name && !compatibility_ok(c, kb, path))
+                goto out;
         rc = name ? add_subject(c, schema, name, path, type, text, ynode_str(kb, "compatibility"),
                                 topic)
                   : -1;
