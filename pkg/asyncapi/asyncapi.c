@@ -237,7 +237,8 @@ static void read_all(struct actx *c, struct ynode *root)
         struct ynode *quotas;
 
         c->doc = root;
-        if (is_manifest(root) && read_manifest(c, root) < 0)
+        c->manifest = is_manifest(root);
+        if (c->manifest && read_manifest(c, root) < 0)
                 return;
         if (c->doc->type != YNODE_MAP) {
                 actx_error(c, c->doc, NULL, "an AsyncAPI document must be a mapping");

@@ -20,6 +20,7 @@ struct actx {
         size_t errors_before;  /* diags already present when reading started */
         struct ynode *doc;     /* the AsyncAPI document */
         struct ynode *schemas; /* a manifest's spec.schemas, or NULL */
+        bool manifest;         /* a DataProduct: schemas only from spec.schemas, never files */
         int major;             /* 2 or 3 */
         struct product *p;
         struct vec refs;      /* char *: schema file refs seen, each once */
@@ -46,5 +47,26 @@ struct ynode *deref(struct actx *c, struct ynode *n, const char *path);
 /* Read a whole number in 1..max from scalar `n`; -1 when absent, reports bad values. */
 long read_positive(struct actx *c, const struct ynode *n, const char *path, const char *what,
                    long max);
+
+/*
+ * reffile.c: read schema file `ref` beneath `base_dir`, as a $ref may name it: relative (a
+ * leading '/' is relative too), no '..' component, no symbolic link on the way, and only a
+ * regular file (a FIFO or a device is refused before it is opened, so nothing blocks).
+ * Returns the text (caller frees) and its length, or NULL with errno set and, for a refusal,
+ * `why` pointing to a static reason (NULL: errno says it).
+ */
+char *ref_read_beneath(const char *base_dir, const char *ref, size_t max, size_t *len,
+                       const char **why);
+
+/*
+ * schemacheck.c: 0 when `text` is a well-formed schema of `type` (Avro: one JSON value with the
+ * shape of the Avro spec; JSON Schema: one JSON object or boolean; Protobuf: balanced braces,
+ * closed strings and comments, a message, enum or service), else -1 with the reason in `why`.
+ */
+enum schema_type;
+int schema_text_check(enum schema_type type, const char *text, char *why, size_t n);
+
+/* NULL when `text` is fit to be a schema (no NUL byte, valid UTF-8), else a static reason. */
+const char *ref_text_problem(const char *text, size_t len);
 
 #endif

@@ -94,8 +94,10 @@ static int type_of_format(const char *f, enum schema_type *t)
 static char *read_ref(struct actx *c, const struct ynode *at, const char *ref, const char *path)
 {
         const struct ynode *inline_text = ynode_get(c->schemas, ref);
+        const char *why = NULL;
         char *file, *text;
         bool seen = false;
+        size_t len = 0;
 
         for (size_t i = 0; i < c->refs.len && !seen; i++)
                 seen = strcmp(c->refs.items[i], ref) == 0;
@@ -106,16 +108,28 @@ static char *read_ref(struct actx *c, const struct ynode *at, const char *ref, c
         }
         if (inline_text && inline_text->type == YNODE_SCALAR)
                 return str_dup(inline_text->scalar);
-        if (!c->base_dir) {
+        /* a DataProduct stands alone: never the file system, in the CLI as in the operator */
+        if (!c->base_dir || c->manifest) {
                 actx_error(c, at, path, "unresolvable $ref '%s': not in spec.schemas", ref);
                 return NULL;
         }
         file = str_printf("%s/%s", c->base_dir, ref[0] == '/' ? ref + 1 : ref);
-        text = file ? str_read_file(file, c->max_schema, NULL) : NULL;
-        if (!text)
+        text = file ? ref_read_beneath(c->base_dir, ref, c->max_schema, &len, &why) : NULL;
+        if (!text) {
                 actx_error(c, at, path, "cannot read schema file '%s' ($ref '%s'): %s",
                            file ? file : ref, ref,
-                           errno == EFBIG ? "larger than the schema size limit" : strerror(errno));
+                           why              ? why
+                           : errno == EFBIG ? "larger than the schema size limit"
+                                            : strerror(errno));
+                free(file);
+                return NULL;
+        }
+        why = ref_text_problem(text, len);
+        if (why) {
+                actx_error(c, at, path, "schema file '%s' ($ref '%s') %s", file, ref, why);
+                free(text);
+                text = NULL;
+        }
         free(file);
         return text;
 }
@@ -239,12 +253,13 @@ static bool record_name_ok(struct actx *c, const struct ynode *at, const char *r
                 return false;
         }
         if (st == RECORD_NAME && !model_subject_owned(rec, d)) {
-                actx_error(c, at, path,
-                           "RecordNameStrategy: record name '%s' (Avro namespace.name, JSON "
-                           "Schema title) gives subject '%s' outside domain %s's own names: name it "
-                           "%s._public|_protected|_private.<Name> (e.g. Avro namespace "
-                           "%s._public)",
-                           rec, rec, d, d, d);
+                actx_error(
+                    c, at, path,
+                    "RecordNameStrategy: record name '%s' (Avro namespace.name, JSON "
+                    "Schema title) gives subject '%s' outside domain %s's own names: name it "
+                    "%s._public|_protected|_private.<Name> (e.g. Avro namespace "
+                    "%s._public)",
+                    rec, rec, d, d, d);
                 return false;
         }
         return true;
@@ -274,7 +289,11 @@ static int add_subject(struct actx *c, const struct ynode *at, const char *name,
                        enum schema_type type, char *text, const char *compat, const char *topic)
 {
         struct subject *s;
+        char why[160];
 
+        if (text && schema_text_check(type, text, why, sizeof(why)) < 0)
+                return actx_error(c, at, path, "invalid %s schema for subject '%s': %s",
+                                  schema_type_str(type), name, why);
         for (size_t i = 0; i < c->p->subjects.len; i++)
                 if (strcmp(((struct subject *)c->p->subjects.items[i])->name, name) == 0)
                         return actx_error(c, at, path, "subject '%s' is declared twice", name);
