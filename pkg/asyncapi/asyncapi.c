@@ -192,11 +192,14 @@ static int read_quotas(struct actx *c, const struct ynode *q, const char *path)
 /* A DataProduct manifest: the document lives under spec.asyncapi. */
 static int read_manifest(struct actx *c, struct ynode *root)
 {
+        static const char *const spec_keys[] = {"asyncapi",       "schemas", "principal", "quotas",
+                                                "deletionPolicy", "suspend", NULL};
         struct ynode *spec = ynode_get(root, "spec");
         const char *v;
 
         if (!spec || spec->type != YNODE_MAP)
                 return actx_error(c, spec ? spec : root, "spec", "a DataProduct needs a spec");
+        check_keys(c, spec, "spec", spec_keys);
         c->doc = ynode_get(spec, "asyncapi");
         if (!c->doc || c->doc->type != YNODE_MAP)
                 return actx_error(c, c->doc ? c->doc : spec, "spec.asyncapi",
@@ -231,6 +234,17 @@ static bool is_manifest(const struct ynode *root)
         return kind && strcmp(kind, "DataProduct") == 0;
 }
 
+/* x-specmesh-* extensions are ours: an unknown one is a typo, not someone else's extension. */
+static void check_extensions(struct actx *c)
+{
+        for (size_t i = 0; i < c->doc->len; i++)
+                if (str_starts_with(c->doc->keys[i], "x-specmesh-") &&
+                    strcmp(c->doc->keys[i], "x-specmesh-quotas") != 0)
+                        actx_error(c, c->doc->items[i], c->doc->keys[i],
+                                   "unknown extension '%s' (known: x-specmesh-quotas)",
+                                   c->doc->keys[i]);
+}
+
 /* Read everything; problems go to c->d. */
 static void read_all(struct actx *c, struct ynode *root)
 {
@@ -248,6 +262,7 @@ static void read_all(struct actx *c, struct ynode *root)
                 return;
         if (!c->p->principal)
                 c->p->principal = str_printf("User:%s", c->p->domain);
+        check_extensions(c);
         read_channels(c);
         quotas = is_manifest(root) ? ynode_get(ynode_get(root, "spec"), "quotas") : NULL;
         if (quotas)

@@ -10,8 +10,9 @@
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-#define MAX_MSGS      32
-#define MAX_TAG_NODES 8
+#define MAX_MSGS         32
+#define MAX_TAG_NODES    8
+#define CONFIG_VALUE_MAX (64u * 1024)
 
 /* What one channel says, gathered from 2.x operations or 3.0 `operations`. */
 struct chan {
@@ -208,28 +209,66 @@ static void read_configs(struct actx *c, struct topic *t, const struct ynode *m,
         for (size_t i = 0; i < m->len; i++) {
                 struct buf b;
                 const char *k = m->keys[i];
+                int r;
                 snprintf(sub, sizeof(sub), "%s.%s", path, k);
                 if (!*k || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(k)) {
                         actx_error(c, m->items[i], sub, "'%s' is not a topic config name", k);
                         continue;
                 }
-                buf_init(&b, 64 * 1024);
-                if (config_value(c, m->items[i], sub, &b) == 0 &&
-                    topic_set_config(t, k, b.data ? b.data : "") < 0)
+                buf_init(&b, CONFIG_VALUE_MAX);
+                /* a value over the cap is an error, never a shorter value */
+                r = config_value(c, m->items[i], sub, &b);
+                if (b.failed)
+                        actx_error(c, m->items[i], sub, "config value is larger than %u bytes",
+                                   CONFIG_VALUE_MAX);
+                else if (r == 0 && topic_set_config(t, k, b.data ? b.data : "") < 0)
                         actx_error(c, m->items[i], sub, "out of memory");
                 buf_release(&b);
         }
 }
 
+/* Every key of mapping `m` must be in `known` (NULL-terminated): a typo such as
+ * `partitons` would otherwise be silently ignored. Reports each unknown key at <path>.<key>
+ * and returns -1 if there was one. */
+int check_keys(struct actx *c, const struct ynode *m, const char *path, const char *const *known)
+{
+        char sub[700], list[400] = "";
+        int rc = 0;
+
+        for (const char *const *k = known; *k; k++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         k == known ? "" : ", ", *k);
+        for (size_t i = 0; m && m->type == YNODE_MAP && i < m->len; i++) {
+                bool ok = false;
+                for (const char *const *k = known; *k && !ok; k++)
+                        ok = strcmp(m->keys[i], *k) == 0;
+                if (ok)
+                        continue;
+                snprintf(sub, sizeof(sub), "%s.%s", path, m->keys[i]);
+                rc = actx_error(c, m->items[i], sub, "unknown key '%s' (known: %s)", m->keys[i],
+                                list);
+        }
+        return rc;
+}
+
 /* bindings.kafka in the SpecMesh form and the AsyncAPI Kafka binding form. */
 static void read_bindings(struct actx *c, struct topic *t, const struct chan *ch)
 {
+        static const char *const known[] = {"partitions", "replicas",           "configs",
+                                            "topic",      "topicConfiguration", "bindingVersion",
+                                            NULL};
         const struct ynode *k = ynode_get(ynode_get(ch->node, "bindings"), "kafka");
         const char *declared;
         char path[600];
 
         if (!k)
                 return;
+        snprintf(path, sizeof(path), "%s.bindings.kafka", ch->path);
+        if (k->type != YNODE_MAP) {
+                actx_error(c, k, path, "bindings.kafka must be a mapping");
+                return;
+        }
+        check_keys(c, k, path, known);
         snprintf(path, sizeof(path), "%s.bindings.kafka.partitions", ch->path);
         /* Kafka's own limits: partitions are an int32, the replication factor an int16 */
         t->partitions =
@@ -310,6 +349,23 @@ static int read_access(struct actx *c, struct topic *t, const struct chan *ch)
         return 0;
 }
 
+static void check_message_bindings(struct actx *c, const struct chan *ch)
+{
+        static const char *const known[] = {"key",
+                                            "schemaIdLocation",
+                                            "schemaIdPayloadEncoding",
+                                            "schemaLookupStrategy",
+                                            "compatibility",
+                                            "bindingVersion",
+                                            NULL};
+        char path[700];
+
+        for (size_t i = 0; i < ch->nmsgs; i++) {
+                snprintf(path, sizeof(path), "%s.message.bindings.kafka", ch->msg_path);
+                check_keys(c, ynode_get(ynode_get(ch->msgs[i], "bindings"), "kafka"), path, known);
+        }
+}
+
 static int duplicate(struct actx *c, const char *name, const struct chan *ch)
 {
         for (size_t i = 0; i < c->p->topics.len; i++) {
@@ -360,8 +416,10 @@ static void read_channel(struct actx *c, struct chan *ch)
                 return;
         read_bindings(c, t, ch);
         read_grants(c, t, ch);
-        if (ch->produce)
+        if (ch->produce) {
+                check_message_bindings(c, ch);
                 read_messages(c, t->name, ch->msgs, ch->nmsgs, ch->msg_path);
+        }
 }
 
 int read_channels(struct actx *c)

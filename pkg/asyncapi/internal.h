@@ -31,6 +31,10 @@ struct actx {
 int actx_error(struct actx *c, const struct ynode *n, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* channels.c: every key of mapping `m` (may be NULL) must be one of `known` (NULL-terminated);
+ * each other key is reported at <path>.<key>. Returns 0, or -1 if one was unknown. */
+int check_keys(struct actx *c, const struct ynode *m, const char *path, const char *const *known);
+
 /* channels.c: every channel -> topics (and consumed names), grants and subjects. */
 int read_channels(struct actx *c);
 

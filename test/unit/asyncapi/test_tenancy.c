@@ -429,3 +429,58 @@ Test(tenancy, property_every_accepted_spec_stays_inside_its_domain)
                      total);
         cr_assert_lt(accepted, total - 500, "and hostile ones (%u/%u)", accepted, total);
 }
+
+/* ---- typos and values that must not change on the way ---- */
+
+Test(tenancy, unknown_keys_are_errors_naming_the_field)
+{
+        struct diags d;
+        struct product *p;
+
+        p = load(DOC2("urn:a:b", "  _public/x:\n    bindings:\n      kafka: {partitons: 3}\n"
+                                 "    publish:\n      message: {payload: {type: string}}\n"),
+                 &d);
+        cr_assert_null(p);
+        cr_assert_str_eq(first_path(&d), "channels._public/x.bindings.kafka.partitons");
+        cr_assert(strstr(first(&d), "unknown key 'partitons'"), "%s", first(&d));
+        diags_release(&d);
+        p = load(DOC2("urn:a:b", "  _public/x:\n    publish:\n      message:\n        bindings: "
+                                 "{kafka: {schemaLookupStratgy: RecordNameStrategy}}\n"
+                                 "        payload: {type: string}\n"),
+                 &d);
+        cr_assert_null(p);
+        cr_assert(strstr(first_path(&d), "bindings.kafka.schemaLookupStratgy"), "%s",
+                  first_path(&d));
+        diags_release(&d);
+        p = load("asyncapi: 2.6.0\nid: urn:a:b\nx-specmesh-quota: {producerByteRate: 1}\n", &d);
+        cr_assert_null(p);
+        cr_assert_str_eq(first_path(&d), "x-specmesh-quota");
+        diags_release(&d);
+        p = load("kind: DataProduct\nspec:\n  principle: User:x\n  asyncapi: {asyncapi: 2.6.0, "
+                 "id: 'urn:a:b'}\n",
+                 &d);
+        cr_assert_null(p);
+        cr_assert_str_eq(first_path(&d), "spec.principle");
+        diags_release(&d);
+}
+
+Test(tenancy, config_values_over_the_cap_are_errors_not_truncated)
+{
+        size_t n = 70 * 1024;
+        char *doc = malloc(n + 512);
+        struct diags d;
+        struct product *p;
+        int len;
+
+        len = snprintf(doc, 512,
+                       DOC2("urn:a:b", "  _public/x:\n    bindings:\n      kafka:\n        "
+                                       "configs:\n          x.y: '"));
+        memset(doc + len, 'v', n);
+        strcpy(doc + len + n, "'\n    publish:\n      message: {payload: {type: string}}\n");
+        p = load(doc, &d);
+        cr_assert_null(p, "a 70 KiB config value was accepted (or cut)");
+        cr_assert(strstr(first(&d), "larger than 65536 bytes"), "%s", first(&d));
+        product_free(p);
+        diags_release(&d);
+        free(doc);
+}
