@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,4 +191,27 @@ const char *ref_text_problem(const char *text, size_t len)
                 s += need + 1;
         }
         return NULL;
+}
+
+char *asyncapi_read_schema_file(const char *dir, const char *ref, size_t max, char *why,
+                                size_t why_len)
+{
+        const char *reason = NULL;
+        size_t len = 0;
+        char *text = ref_read_beneath(dir, ref, max, &len, &reason);
+
+        if (!text) {
+                snprintf(why, why_len, "%s",
+                         reason           ? reason
+                         : errno == EFBIG ? "too large"
+                                          : strerror(errno));
+                return NULL;
+        }
+        reason = ref_text_problem(text, len);
+        if (reason) {
+                snprintf(why, why_len, "%s", reason);
+                free(text);
+                return NULL;
+        }
+        return text;
 }
