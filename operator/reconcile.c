@@ -171,29 +171,40 @@ static struct product *load_spec(struct rec *r, char *msg, size_t n)
 
 struct owner_scan {
         const char *self, *domain, *created;
+        bool nested; /* policy allows claims inside one another: only equal domains clash */
         char owner[512];
+        char owner_domain[300];
 };
 
+/* Domains are a tree: the same domain, an ancestor or a descendant is a clash. */
 static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
 {
         struct owner_scan *s = arg;
         int cmp;
 
-        if (strcmp(key, s->self) == 0 || strcmp(domain, s->domain) != 0)
+        if (strcmp(key, s->self) == 0 || !domain[0] ||
+            (s->nested ? strcmp(domain, s->domain) != 0
+                       : !model_domains_overlap(domain, s->domain)))
                 return;
         cmp = strcmp(created, s->created); /* RFC 3339 UTC compares as text */
         if (cmp < 0 || (cmp == 0 && strcmp(key, s->self) < 0))
-                if (!s->owner[0] || strcmp(key, s->owner) < 0)
+                if (!s->owner[0] || strcmp(key, s->owner) < 0) {
                         snprintf(s->owner, sizeof(s->owner), "%s", key);
+                        snprintf(s->owner_domain, sizeof(s->owner_domain), "%s", domain);
+                }
 }
 
-/* The key of an older DataProduct claiming `domain`, or "" when this one owns it. */
-static void find_owner(struct rec *r, const char *domain, char *out, size_t n)
+/* The key (and domain) of an older DataProduct whose claim clashes with `domain`, or "". */
+static void find_owner(struct rec *r, const char *domain, bool nested, char *out, size_t n,
+                       char *odomain, size_t on)
 {
-        struct owner_scan s = {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), ""};
+        struct owner_scan s = {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"),
+                               nested, "",     ""};
 
         controller_each(&r->op->ctl, scan_owner, &s);
         snprintf(out, n, "%s", s.owner);
+        if (odomain)
+                snprintf(odomain, on, "%s", s.owner_domain);
 }
 
 static int ensure_engine(struct rec *r, struct err *err)
@@ -336,7 +347,7 @@ static enum reconcile_result finalize(struct rec *r)
                  : st_domain ? json_object_get_string(st_domain)
                              : "");
         if (domain[0])
-                find_owner(r, domain, owner, sizeof(owner));
+                find_owner(r, domain, false, owner, sizeof(owner), NULL, 0);
         /* nothing to clean: never owned a domain, another product owns it, or suspended */
         if (!domain[0] || owner[0] || (spec && spec->suspend))
                 goto release;
@@ -374,7 +385,9 @@ out:
 
 static enum reconcile_result run(struct rec *r)
 {
-        char msg[MESSAGE_MAX], owner[512], now[32];
+        char msg[MESSAGE_MAX], owner[512], odomain[300], now[32];
+        bool nested;
+        int verdict;
         struct product *want;
         struct status_input in;
         struct err err;
@@ -399,10 +412,28 @@ static enum reconcile_result run(struct rec *r)
                         log_warn(&r->log, "invalid spec: %s", msg);
                 return RECONCILE_DONE; /* nothing heals until the spec changes */
         }
-        find_owner(r, want->domain, owner, sizeof(owner));
+        verdict = op_policy_verdict(r->w->kube, want, kube_ns(r->obj), &nested, msg, sizeof(msg));
+        if (verdict != 0) {
+                /* refused or unknown: nothing is touched (fail closed) */
+                in = base_input(r, verdict > 0 ? STATUS_POLICY : STATUS_FAILED, now);
+                in.domain = want->domain;
+                in.message = msg;
+                if (write_status(r, &in))
+                        log_warn(&r->log, "%s", msg);
+                product_free(want);
+                return verdict > 0 ? RECONCILE_DONE : RECONCILE_RETRY;
+        }
+        find_owner(r, want->domain, nested, owner, sizeof(owner), odomain, sizeof(odomain));
         if (owner[0]) {
-                snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s", want->domain,
-                         owner);
+                if (strcmp(odomain, want->domain) == 0)
+                        snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s",
+                                 want->domain, owner);
+                else
+                        snprintf(msg, sizeof(msg),
+                                 "domain %s overlaps domain %s of DataProduct %s: domains are a "
+                                 "tree, and a MeshPolicy must allow a claim inside another "
+                                 "(allowParentOwnership)",
+                                 want->domain, odomain, owner);
                 in = base_input(r, STATUS_CONFLICT, now);
                 in.domain = want->domain;
                 in.message = msg;
@@ -486,7 +517,9 @@ static void collect_same(void *arg, const char *key, const char *domain, const c
         char *k;
 
         (void)created;
-        if (strcmp(domain, s->domain) == 0 && (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
+        /* a parent's or a child's claim may be free now too */
+        if (model_domains_overlap(domain, s->domain) && (k = str_dup(key)) &&
+            vec_push(&s->keys, k) < 0)
                 free(k);
 }
 

@@ -480,6 +480,15 @@ bool model_acl_owned(const struct acl *a, const char *domain, const char *owner)
         return model_topic_owned(a->name, domain);
 }
 
+bool model_domains_overlap(const char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b), n = na < nb ? na : nb;
+
+        if (strncmp(a, b, n) != 0)
+                return false;
+        return na == nb || (na < nb ? b[n] == '.' : a[n] == '.');
+}
+
 bool model_access_segment(const char *s, size_t n)
 {
         static const char *const levels[] = {"_public", "_protected", "_private"};

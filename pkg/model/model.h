@@ -228,6 +228,10 @@ enum access_level model_access_of(const char *topic, const char *domain);
  */
 bool model_domain_valid(const char *domain, const char **why);
 
+/* True when `a` and `b` are the same domain or one lies below the other ("a.b" and "a.b.c",
+ * not "a.b" and "a.bc"): two claims that may not coexist unless policy allows nesting. */
+bool model_domains_overlap(const char *a, const char *b);
+
 /* True when [s, s+n) is one of the access-level segments _public, _protected, _private. */
 bool model_access_segment(const char *s, size_t n);
 

@@ -21,6 +21,7 @@ enum status_outcome {
         STATUS_FAILED,     /* observe or apply failed; will retry (Reconciling) */
         STATUS_SUSPENDED,  /* spec.suspend: observed only */
         STATUS_DELETING,   /* finalizer at work */
+        STATUS_POLICY,     /* the platform's MeshPolicy refuses the spec: nothing touched */
 };
 
 struct status_input {
@@ -30,7 +31,7 @@ struct status_input {
         const struct product *want; /* desired state, or NULL */
         const struct product *have; /* observed state after the plan ran, or NULL */
         const struct plan *plan;    /* with op states filled in, or NULL */
-        const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
+        const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED/POLICY: why */
         const char *now;            /* RFC 3339 timestamp */
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkg/asyncapi/diag.h"
 #include "pkg/base/str.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -256,4 +257,50 @@ int policy_check(const struct policy *pol, const struct product *p, const char *
                           "deletionPolicy Delete is not allowed: use Retain");
         check_subjects(&c);
         return c.nomem ? -1 : c.count;
+}
+
+static int check_one(const struct policy *pol, const struct product *p, const char *ns,
+                     struct vec *all)
+{
+        return policy_check(pol, p, ns, all);
+}
+
+int policy_check_all(const struct vec *pols, const struct product *p, const char *ns, char *msg,
+                     size_t n, bool *nested)
+{
+        static const char defaults[] = "spec: {}\n";
+        struct vec all = VEC_INIT;
+        struct policy *def = NULL;
+        int rc = 0;
+        size_t used = 0;
+
+        *nested = pols->len > 0;
+        if (n)
+                msg[0] = '\0';
+        if (!pols->len) {
+                struct diags d;
+                diags_init(&d);
+                def = policy_parse("(default policy)", defaults, strlen(defaults), &d);
+                diags_release(&d);
+                if (!def)
+                        return -1;
+                rc = check_one(def, p, ns, &all);
+        }
+        for (size_t i = 0; rc >= 0 && i < pols->len; i++) {
+                const struct policy *pol = pols->items[i];
+                *nested = *nested && pol->allow_parent_ownership;
+                if (check_one(pol, p, ns, &all) < 0)
+                        rc = -1;
+        }
+        for (size_t i = 0; rc >= 0 && i < all.len && used + 1 < n; i++) {
+                const struct policy_violation *v = all.items[i];
+                int w = snprintf(msg + used, n - used, "%s%s, at %s", i ? "; " : "", v->message,
+                                 v->field);
+                used += w < 0 ? 0 : (size_t)w;
+        }
+        if (rc >= 0)
+                rc = (int)all.len;
+        vec_release(&all, (void (*)(void *))policy_violation_free);
+        policy_free(def);
+        return rc;
 }

@@ -75,6 +75,16 @@ void policy_violation_free(struct policy_violation *v);
 int policy_check(const struct policy *pol, const struct product *p, const char *ns,
                  struct vec *out);
 
+/*
+ * Check `p` against every policy in `pols` (struct policy *; none: the default policy, which
+ * allows no principal override and no nesting). Writes every violation to `msg` as
+ * "MeshPolicy <name>, rule <rule>: <what>, at <field>; ..." (cut to `n`), sets *nested when
+ * every policy allows parent ownership (allowParentOwnership) and there is at least one.
+ * Returns the number of violations, or -1 when memory ran out.
+ */
+int policy_check_all(const struct vec *pols, const struct product *p, const char *ns, char *msg,
+                     size_t n, bool *nested);
+
 /* True when `level` is at least as strong as `min` (FULL_TRANSITIVE >= FULL >= BACKWARD ...).
  * Unknown levels are never strong enough. */
 bool policy_compat_at_least(const char *level, const char *min);

@@ -133,3 +133,13 @@ Test(model, principals_never_wildcards_or_anonymous)
         cr_assert_not(model_principal_valid("User:a\nb", NULL));
         cr_assert_not(model_principal_valid("User: a", NULL));
 }
+
+Test(model, claims_overlap_along_the_tree)
+{
+        cr_assert(model_domains_overlap("a.b", "a.b"));
+        cr_assert(model_domains_overlap("a.b", "a.b.c"));
+        cr_assert(model_domains_overlap("a.b.c.d", "a"));
+        cr_assert_not(model_domains_overlap("a.b", "a.bc"));
+        cr_assert_not(model_domains_overlap("a.bc", "a.b"));
+        cr_assert_not(model_domains_overlap("a.b", "a.c"));
+}
