@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "pkg/base/err.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
@@ -310,6 +312,34 @@ Test(scope, text_plan_escapes_what_could_forge_lines)
         cr_assert(strstr(text, "retention.ms = \"1\\\"\\n  - topic a.b._public.other\\n\\x1b[2J"
                                "\\xe2\\x80\\xae\""),
                   "%s", text);
+        free(text);
+        plan_release(&p);
+        product_free(want);
+        product_free(have);
+}
+
+Test(scope, json_plan_carries_hostile_values_exactly)
+{
+        static const char *const value = "1\"\n}, {\"action\": \"delete\"\x01\xe2\x80\xa8";
+        struct product *want = product("a.b"), *have = product("a.b");
+        struct plan p;
+        struct err err;
+        json_object *root, *changes, *cfg = NULL;
+        char *text;
+
+        vec_push(&want->topics, topic_new("a.b._public.x", 1, 1));
+        topic_set_config(want->topics.items[0], "retention.ms", value);
+        product_sort(want);
+        cr_assert_eq(plan_build(want, have, 0, &p, &err), 0, "%s", err.msg);
+        text = plan_render_json(&p);
+        root = json_tokener_parse(text);
+        cr_assert_not_null(root, "%s", text);
+        json_object_object_get_ex(root, "changes", &changes);
+        cr_assert_eq(json_object_array_length(changes), 1, "no forged change: %s", text);
+        json_object_object_get_ex(json_object_array_get_idx(changes, 0), "configs", &cfg);
+        json_object_object_get_ex(cfg, "retention.ms", &cfg);
+        cr_assert_str_eq(json_object_get_string(cfg), value, "the value, exactly");
+        json_object_put(root);
         free(text);
         plan_release(&p);
         product_free(want);
