@@ -332,6 +332,7 @@ static int read_access(struct actx *c, struct topic *t, const struct chan *ch)
 {
         const char *d = c->p->domain, *seg = t->name + strlen(d) + 1;
         size_t n = strcspn(seg, ".");
+        bool longer;
 
         t->access = model_access_of(t->name, d);
         if (seg[0] == '_' && t->access == ACCESS_NONE)
@@ -339,13 +340,18 @@ static int read_access(struct actx *c, struct topic *t, const struct chan *ch)
                                   "unknown access level '%.*s' in topic '%s' (_public, "
                                   "_protected or _private)",
                                   (int)n, seg, t->name);
-        if (!model_topic_owned(t->name, d) || !segments_ok(t->name))
-                return actx_error(
-                    c, ch->node, ch->path,
-                    "channel '%s' gives topic '%s', which is not one of domain %s's own: a "
-                    "product's topics are %s.<_public|_protected|_private>.<name> without empty "
-                    "segments, and %s.%.*s... belongs to the longer domain %s.%.*s",
-                    ch->key, t->name, d, d, d, (int)n, seg, d, (int)n, seg);
+        if (model_topic_owned(t->name, d) && !segments_ok(t->name))
+                return actx_error(c, ch->node, ch->path,
+                                  "channel '%s' gives topic '%s' with an empty segment", ch->key,
+                                  t->name);
+        longer = n && seg[0] != '_';
+        if (!model_topic_owned(t->name, d))
+                return actx_error(c, ch->node, ch->path,
+                                  "channel '%s' gives topic '%s', which is not one of domain "
+                                  "%s's own (%s.<_public|_protected|_private>.<name>)%s%s%.*s",
+                                  ch->key, t->name, d, d,
+                                  longer ? ": it lies in the longer domain " : "", longer ? d : "",
+                                  (int)(longer ? n + 1 : 0), seg - 1);
         return 0;
 }
 
