@@ -19,9 +19,12 @@ static const char usage[] =
     "Wrap an AsyncAPI document and every schema file it $refs into one DataProduct\n"
     "manifest (YAML on standard output), ready to commit for Argo CD or Flux. The document\n"
     "is validated first; an invalid one is refused with its diagnostics.\n\n"
-    "  --name N        metadata.name of the DataProduct (required)\n"
-    "  --namespace NS  metadata.namespace (default: none, kubectl's current namespace)\n"
-    "  --schemas DIR   resolve schema $refs against DIR instead of the document's folder\n\n"
+    "  --name N        metadata.name of the DataProduct (required; a Kubernetes name:\n"
+    "                  a-z, 0-9, '-', '.')\n"
+    "  --namespace NS  metadata.namespace (default: none, kubectl's current namespace;\n"
+    "                  a-z, 0-9, '-')\n"
+    "  --schemas DIR   resolve schema $refs against DIR instead of the document's folder\n"
+    "                  (only regular files beneath it: no '..', no symbolic links)\n\n"
     "Exit: 0 written, 1 an error.\n";
 
 #define MANIFEST_MAX (64u << 20)
