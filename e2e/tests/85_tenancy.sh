@@ -148,7 +148,8 @@ kube_admin create rolebinding viewers -n "$nsA" --clusterrole=dataproduct-viewer
 
 step "RBAC: editors may create DataProducts in their namespace only; a viewer may not"
 can() { kube_admin auth can-i "$@" 2>/dev/null || true; }
-wait_for 10 "the editor binding" test "$(can create dataproducts.specmesh.io -n "$nsA" --as="alice-$run")" = yes
+editor_bound() { [ "$(can create dataproducts.specmesh.io -n "$nsA" --as="alice-$run")" = yes ]; }
+wait_for 10 "the editor binding" editor_bound
 t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsA" --as="alice-$run")" yes "alice edits in $nsA"
 t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsB" --as="alice-$run")" no "alice not in $nsB"
 t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsA" --as="carol-$run")" no "a viewer cannot create"
@@ -227,7 +228,7 @@ Y
 t_assert_eq "$(python3 -c 'import json,sys; print(sum(1 for c in json.load(open(sys.argv[1]))["changes"] if sys.argv[2] in json.dumps(c)))' "$work/plan.json" "$A.")" 0 \
         "the parent's plan has no change on $A"
 "$SM" apply "$work/cli-parent.yaml" --prune >"$work/apply.txt" 2>&1 || { cat "$work/apply.txt"; t_fail "the parent's own apply"; }
-t_assert_eq "$(kafka_partitions "$T.olympia._public.own")" 1 "the parent's own topic exists"
+t_assert_match "$(kafka_partitions "$T.olympia._public.own")" '^[0-9]+$' "the parent's own topic exists"
 unchanged "after a parent's apply --prune"
 printf 'kind: DataProduct\nspec:\n  principal: "User:*"\n  asyncapi: {asyncapi: 2.6.0, id: "%s"}\n' "$B" >"$work/cli-star.yaml"
 rc=0
