@@ -428,11 +428,47 @@ static void read_channel(struct actx *c, struct chan *ch)
         }
 }
 
+/* bindings.kafka of an operation (2.x publish/subscribe, 3.0 operations) and of a server:
+ * AsyncAPI Kafka binding keys only, so that a typo is an error rather than ignored. */
+static void check_other_bindings(struct actx *c, const struct ynode *chans)
+{
+        static const char *const op_keys[] = {"groupId", "clientId", "bindingVersion", NULL};
+        static const char *const server_keys[] = {"schemaRegistryUrl", "schemaRegistryVendor",
+                                                  "bindingVersion", NULL};
+        static const char *const verbs[] = {"publish", "subscribe"};
+        const struct ynode *ops = ynode_get(c->doc, "operations");
+        const struct ynode *servers = ynode_get(c->doc, "servers");
+        char path[700];
+
+        for (size_t i = 0; c->major == 2 && chans && chans->type == YNODE_MAP && i < chans->len;
+             i++)
+                for (int v = 0; v < 2; v++) {
+                        snprintf(path, sizeof(path), "channels.%s.%s.bindings.kafka",
+                                 chans->keys[i], verbs[v]);
+                        check_keys(
+                            c,
+                            ynode_get(ynode_get(ynode_get(chans->items[i], verbs[v]), "bindings"),
+                                      "kafka"),
+                            path, op_keys);
+                }
+        for (size_t i = 0; c->major == 3 && ops && ops->type == YNODE_MAP && i < ops->len; i++) {
+                snprintf(path, sizeof(path), "operations.%s.bindings.kafka", ops->keys[i]);
+                check_keys(c, ynode_get(ynode_get(ops->items[i], "bindings"), "kafka"), path,
+                           op_keys);
+        }
+        for (size_t i = 0; servers && servers->type == YNODE_MAP && i < servers->len; i++) {
+                snprintf(path, sizeof(path), "servers.%s.bindings.kafka", servers->keys[i]);
+                check_keys(c, ynode_get(ynode_get(servers->items[i], "bindings"), "kafka"), path,
+                           server_keys);
+        }
+}
+
 int read_channels(struct actx *c)
 {
         struct ynode *chans = ynode_get(c->doc, "channels");
         struct chan *cs;
 
+        check_other_bindings(c, chans);
         if (!chans)
                 return 0;
         if (chans->type != YNODE_MAP)

@@ -452,6 +452,19 @@ Test(tenancy, unknown_keys_are_errors_naming_the_field)
         cr_assert(strstr(first_path(&d), "bindings.kafka.schemaLookupStratgy"), "%s",
                   first_path(&d));
         diags_release(&d);
+        p = load("asyncapi: 2.6.0\nid: urn:a:b\nservers: {k: {host: x, protocol: kafka, bindings: "
+                 "{kafka: {schemaRegistryURL: y}}}}\n",
+                 &d);
+        cr_assert_null(p);
+        cr_assert_str_eq(first_path(&d), "servers.k.bindings.kafka.schemaRegistryURL");
+        diags_release(&d);
+        p = load("asyncapi: 3.0.0\nid: urn:a:b\noperations: {o: {action: receive, channel: "
+                 "{$ref: '#/channels/c'}, bindings: {kafka: {groupID: g}}}}\nchannels: {c: "
+                 "{address: x.y}}\n",
+                 &d);
+        cr_assert_null(p);
+        cr_assert_str_eq(first_path(&d), "operations.o.bindings.kafka.groupID");
+        diags_release(&d);
         p = load("asyncapi: 2.6.0\nid: urn:a:b\nx-specmesh-quota: {producerByteRate: 1}\n", &d);
         cr_assert_null(p);
         cr_assert_str_eq(first_path(&d), "x-specmesh-quota");
