@@ -154,7 +154,7 @@ t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsA" --as="alice-$run")"
 t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsB" --as="alice-$run")" no "alice not in $nsB"
 t_assert_eq "$(can create dataproducts.specmesh.io -n "$nsA" --as="carol-$run")" no "a viewer cannot create"
 t_assert_eq "$(can list dataproducts.specmesh.io -n "$nsA" --as="carol-$run")" yes "a viewer can read"
-t_assert_eq "$(can patch dataproducts.specmesh.io/status -n "$nsA" --as="alice-$run")" no "no tenant writes status"
+t_assert_eq "$(can patch dataproducts.specmesh.io --subresource=status -n "$nsA" --as="alice-$run")" no "no tenant writes status"
 t_assert_eq "$(can create meshpolicies.specmesh.io --as="alice-$run")" no "no tenant writes MeshPolicies"
 out=$(kube_admin --as="carol-$run" apply -f "$(dp bdl "$nsA" "urn:${A//./:}")" 2>&1 || true)
 t_assert_match "$out" "forbidden" "carol's create is forbidden"
