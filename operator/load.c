@@ -48,7 +48,7 @@ static int check_policy(const char *path, const char *policy_file, const struct 
         }
         if (n < 0)
                 fprintf(stderr, "%s: error: out of memory checking the policy\n", path);
-        vec_release(&v, (void (*)(void *))policy_violation_free);
+        vec_release(&v, policy_violation_free_item);
         policy_free(pol);
         return n == 0 ? 0 : -1;
 }

@@ -10,7 +10,7 @@
 
 #include <json-c/json.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/err.h"
 #include "pkg/kube/kube.h"
 #include "pkg/policy/policy.h"
@@ -72,7 +72,7 @@ int op_policy_verdict(struct kube *k, const struct product *p, const char *ns, b
         } else {
                 rc = 1; /* a broken policy refuses everything: fail closed, with its reason */
         }
-        vec_release(&pols, (void (*)(void *))policy_free);
+        vec_release(&pols, policy_free_item);
         json_object_put(list);
         return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 #include "pkg/base/str.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -300,7 +300,7 @@ int policy_check_all(const struct vec *pols, const struct product *p, const char
         }
         if (rc >= 0)
                 rc = (int)all.len;
-        vec_release(&all, (void (*)(void *))policy_violation_free);
+        vec_release(&all, policy_violation_free_item);
         policy_free(def);
         return rc;
 }

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkg/asyncapi/diag.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/diag.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/str.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -318,4 +318,14 @@ void policy_violation_free(struct policy_violation *v)
         free(v->field);
         free(v->message);
         free(v);
+}
+
+void policy_free_item(void *p)
+{
+        policy_free(p);
+}
+
+void policy_violation_free_item(void *v)
+{
+        policy_violation_free(v);
 }

@@ -65,6 +65,9 @@ struct policy_violation {
 struct policy *policy_parse(const char *file, const char *data, size_t len, struct diags *d);
 void policy_free(struct policy *p);
 void policy_violation_free(struct policy_violation *v);
+/* The same, typed for vec_release(). */
+void policy_free_item(void *p);
+void policy_violation_free_item(void *v);
 
 /*
  * Append to `out` (struct policy_violation *) every rule of `pol` that `p` breaks, in rule

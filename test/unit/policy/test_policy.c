@@ -64,7 +64,7 @@ static char *rules(const struct policy *pol, const struct product *p, const char
                           x->message);
                 cr_assert(x->field && *x->field);
         }
-        vec_release(&v, (void (*)(void *))policy_violation_free);
+        vec_release(&v, policy_violation_free_item);
         return strdup(buf);
 }
 
