@@ -48,10 +48,22 @@ int cli_conn_flag(struct cli_conn *c, int opt, const char *arg);
 struct product;
 
 /*
- * Load a spec file (AsyncAPI document or DataProduct manifest). On failure prints every
- * diagnostic to stderr as file:line:column and returns NULL.
+ * Load a spec file (AsyncAPI document or DataProduct manifest) and check it against the
+ * platform policy in `policy_file` (NULL: the default policy, which allows no principal
+ * override). On failure prints every diagnostic and policy violation to stderr and returns
+ * NULL.
  */
-struct product *cli_load_spec(const char *path);
+struct product *cli_load_spec(const char *path, const char *policy_file);
+
+/* The --policy option every spec-reading command takes, and its help line. */
+enum { OPT_POLICY = 0x180 };
+#define CLI_POLICY_OPTION                                     \
+        {                                                     \
+                "policy", required_argument, NULL, OPT_POLICY \
+        }
+#define CLI_POLICY_HELP                                                                       \
+        "  --policy FILE   check the spec against a MeshPolicy (YAML or JSON); without it,\n" \
+        "                  the default policy: principal User:<domain>, no limits\n"
 
 struct cli_command {
         const char *name;

@@ -11,7 +11,7 @@
 #include "pkg/base/banned.h"
 
 static const char usage[] =
-    "usage: specmesh apply FILE [--dry-run] [--prune] [connection flags]\n\n"
+    "usage: specmesh apply FILE [--dry-run] [--prune] [--policy FILE] [connection flags]\n\n"
     "Make Kafka and the schema registry match FILE (an AsyncAPI document or a DataProduct\n"
     "manifest): create and grow topics, set their configs, create and delete ACLs, set\n"
     "quotas, register schemas. Idempotent: a second run changes nothing. A partition\n"
@@ -19,7 +19,8 @@ static const char usage[] =
     "resource while everything else is applied.\n\n"
     "  --dry-run   ask the servers to validate the changes, change nothing\n"
     "  --prune     delete topics and subjects the spec no longer declares (also implied\n"
-    "              by deletionPolicy: Delete in a manifest); default: keep and report them\n\n"
+    "              by deletionPolicy: Delete in a manifest); default: keep and report "
+    "them\n" CLI_POLICY_HELP "\n"
     "Exit: 0 everything applied, 1 an error or a refused change.\n\n";
 
 static void print_results(const struct plan *p, size_t *done, size_t *failed)
@@ -40,9 +41,9 @@ static void print_results(const struct plan *p, size_t *done, size_t *failed)
                         ((struct plan_problem *)p->problems.items[i])->message);
 }
 
-static int run(const char *file, const struct cli_conn *conn, unsigned flags)
+static int run(const char *file, const char *policy, const struct cli_conn *conn, unsigned flags)
 {
-        struct product *want = cli_load_spec(file);
+        struct product *want = cli_load_spec(file, policy);
         struct engine e = {0};
         struct plan p;
         struct err err;
@@ -90,10 +91,12 @@ int cmd_apply(int argc, char **argv)
             {"dry-run", no_argument, NULL, 'n'},
             {"prune", no_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
+            CLI_POLICY_OPTION,
             CLI_CONN_OPTIONS,
             {NULL, 0, NULL, 0},
         };
         struct cli_conn conn;
+        const char *policy = NULL;
         unsigned flags = 0;
         int opt;
 
@@ -102,7 +105,9 @@ int cmd_apply(int argc, char **argv)
         while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
                 if (cli_conn_flag(&conn, opt, optarg))
                         continue;
-                if (opt == 'n') {
+                if (opt == OPT_POLICY) {
+                        policy = optarg;
+                } else if (opt == 'n') {
                         flags |= ENGINE_DRY_RUN;
                 } else if (opt == 'p') {
                         flags |= ENGINE_PRUNE;
@@ -118,5 +123,5 @@ int cmd_apply(int argc, char **argv)
                 fprintf(stderr, "specmesh apply: expected exactly one FILE\n%s", usage);
                 return EXIT_ERROR;
         }
-        return run(argv[optind], &conn, flags);
+        return run(argv[optind], policy, &conn, flags);
 }

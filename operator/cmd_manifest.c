@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,35 +19,80 @@ static const char usage[] =
     "Wrap an AsyncAPI document and every schema file it $refs into one DataProduct\n"
     "manifest (YAML on standard output), ready to commit for Argo CD or Flux. The document\n"
     "is validated first; an invalid one is refused with its diagnostics.\n\n"
-    "  --name N        metadata.name of the DataProduct (required)\n"
-    "  --namespace NS  metadata.namespace (default: none, kubectl's current namespace)\n"
-    "  --schemas DIR   resolve schema $refs against DIR instead of the document's folder\n\n"
+    "  --name N        metadata.name of the DataProduct (required; a Kubernetes name:\n"
+    "                  a-z, 0-9, '-', '.')\n"
+    "  --namespace NS  metadata.namespace (default: none, kubectl's current namespace;\n"
+    "                  a-z, 0-9, '-')\n"
+    "  --schemas DIR   resolve schema $refs against DIR instead of the document's folder\n"
+    "                  (only regular files beneath it: no '..', no symbolic links)\n\n"
     "Exit: 0 written, 1 an error.\n";
 
 #define MANIFEST_MAX (64u << 20)
 
-/* The text of schema file `ref` (relative to `dir`; a leading '/' is relative too). */
+/* The text of schema file `ref` beneath `dir`, under the rules of the document's $refs. */
 static char *schema_text(const char *dir, const char *ref)
 {
-        char *path = str_printf("%s/%s", dir, ref[0] == '/' ? ref + 1 : ref);
-        char *text = path ? str_read_file(path, 1u << 20, NULL) : NULL;
+        char why[256];
+        char *text = asyncapi_read_schema_file(dir, ref[0] == '/' ? ref + 1 : ref, 1u << 20, why,
+                                               sizeof(why));
 
         if (!text)
-                fprintf(stderr, "specmesh manifest: cannot read schema '%s': %s\n",
-                        path ? path : ref, strerror(errno));
-        free(path);
+                fprintf(stderr, "specmesh manifest: cannot read schema '%s' in '%s': %s\n", ref,
+                        dir, why);
         return text;
 }
 
-/* A block scalar keeps a schema file exactly as written (indentation is added). */
+/* Can `text` be a literal block scalar that reads back byte for byte? Every line must be
+ * printable (no CR, no control character, no BOM, nothing YAML reads as a line break: U+0085,
+ * U+2028, U+2029) and the first line must not start with a space (an explicit indentation
+ * indicator covers the rest). */
+static bool block_safe(const char *text)
+{
+        if (!*text || text[0] == ' ' || text[0] == '\n')
+                return false;
+        for (const unsigned char *s = (const unsigned char *)text; *s; s++)
+                if ((*s < 0x20 && *s != '\n' && *s != '\t') || *s == 0x7f ||
+                    (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) ||
+                    (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) ||
+                    (s[0] == 0xef && ((s[1] == 0xbb && s[2] == 0xbf) ||
+                                      (s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf)))))
+                        return false;
+        return true;
+}
+
+/* A schema file as written: a literal block (indentation indicator 2, chomping chosen from
+ * its trailing newlines) when that reads back exactly, else a double-quoted scalar. */
 static void block(struct buf *b, const char *text, int indent)
 {
-        buf_puts(b, "|\n");
-        for (const char *line = text; *line;) {
-                size_t n = strcspn(line, "\n");
-                buf_printf(b, "%*s%.*s\n", n ? indent : 0, "", (int)n, line);
-                line += n + (line[n] == '\n');
+        size_t n = strlen(text), nl = 0;
+
+        if (!block_safe(text)) {
+                buf_put_quoted(b, text);
+                buf_putc(b, '\n');
+                return;
         }
+        while (nl < n && text[n - 1 - nl] == '\n')
+                nl++;
+        buf_printf(b, "|2%s\n", nl == 0 ? "-" : nl == 1 ? "" : "+");
+        for (const char *line = text; *line;) {
+                size_t len = strcspn(line, "\n");
+                buf_printf(b, "%*s%.*s\n", len ? indent : 0, "", (int)len, line);
+                line += len + (line[len] == '\n');
+        }
+}
+
+/* Kubernetes names: a DNS-1123 subdomain (name, at most 253) or label (namespace, 63). */
+static bool k8s_name_ok(const char *s, size_t max, bool dots)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n > max || s[0] == '-' || s[0] == '.' || s[n - 1] == '-' || s[n - 1] == '.')
+                return false;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+                      (dots && *s == '.')))
+                        return false;
+        return true;
 }
 
 static int emit(struct buf *b, const struct ynode *doc, const struct vec *refs, const char *dir)
@@ -59,7 +105,9 @@ static int emit(struct buf *b, const struct ynode *doc, const struct vec *refs, 
                 char *text = schema_text(dir, refs->items[i]);
                 if (!text)
                         return -1;
-                buf_printf(b, "    \"%s\": ", (char *)refs->items[i]);
+                buf_puts(b, "    ");
+                buf_put_quoted(b, refs->items[i]);
+                buf_puts(b, ": ");
                 block(b, text, 6);
                 free(text);
         }
@@ -135,6 +183,13 @@ int cmd_manifest(int argc, char **argv)
         }
         if (!name || optind != argc - 1) {
                 fprintf(stderr, "specmesh manifest: expected SPEC and --name\n%s", usage);
+                return EXIT_ERROR;
+        }
+        if (!k8s_name_ok(name, 253, true) || (ns && !k8s_name_ok(ns, 63, false))) {
+                fprintf(stderr,
+                        "specmesh manifest: --name must be a Kubernetes name (lower case a-z, "
+                        "0-9, '-', '.', at most 253) and --namespace a label (a-z, 0-9, '-', at "
+                        "most 63)\n");
                 return EXIT_ERROR;
         }
         return run(argv[optind], name, ns, dir);

@@ -13,18 +13,21 @@
 #include "pkg/base/banned.h"
 
 static const char usage[] =
-    "usage: specmesh plan FILE [--offline] [-o text|json] [--prune] [connection flags]\n\n"
+    "usage: specmesh plan FILE [--offline] [-o text|json] [--prune] [--policy FILE]\n"
+    "                     [connection flags]\n\n"
     "Show the ordered changes that would make Kafka and the schema registry match FILE (an\n"
     "AsyncAPI document or a DataProduct manifest), without changing anything.\n\n"
     "  --offline       plan against an empty cluster; talk to no server\n"
     "  -o, --output F  text (default, like a terraform plan) or json (documented in\n"
     "                  docs/plan-json.md)\n"
     "  --prune         plan deletes of undeclared topics and subjects (deletionPolicy\n"
-    "                  Delete); by default they are reported as orphaned and kept\n\n"
+    "                  Delete); by default they are reported as orphaned and kept\n" CLI_POLICY_HELP
+    "\n"
     "Exit: 0 no changes, 2 changes pending, 1 an error.\n\n";
 
 struct plan_args {
         const char *file;
+        const char *policy;
         bool offline, json;
         unsigned flags;
         struct cli_conn conn;
@@ -66,7 +69,7 @@ static int make_plan(const struct plan_args *a, const struct product *want, stru
 
 static int run(const struct plan_args *a)
 {
-        struct product *want = cli_load_spec(a->file);
+        struct product *want = cli_load_spec(a->file, a->policy);
         struct plan p;
         struct err err;
         char *out = NULL;
@@ -101,6 +104,7 @@ int cmd_plan(int argc, char **argv)
             {"output", required_argument, NULL, 'o'},
             {"prune", no_argument, NULL, 'p'},
             {"help", no_argument, NULL, 'h'},
+            CLI_POLICY_OPTION,
             CLI_CONN_OPTIONS,
             {NULL, 0, NULL, 0},
         };
@@ -112,7 +116,9 @@ int cmd_plan(int argc, char **argv)
         while ((opt = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
                 if (cli_conn_flag(&a.conn, opt, optarg))
                         continue;
-                if (opt == 'O') {
+                if (opt == OPT_POLICY) {
+                        a.policy = optarg;
+                } else if (opt == 'O') {
                         a.offline = true;
                 } else if (opt == 'p') {
                         a.flags |= ENGINE_PRUNE;

@@ -47,6 +47,16 @@ extern const struct controller_ops dp_ops;
  * "" when it claims none. Writes at most `n` bytes. */
 void dp_domain(json_object *obj, char *out, size_t n);
 
+struct product;
+
+/*
+ * policy.c: judge `p` (in namespace `ns`) by every MeshPolicy in the cluster (none: the
+ * default policy). Returns 0 allowed, 1 refused, -1 the policies could not be read (retry);
+ * `msg` says why. *nested: every policy allows a claim inside another product's domain.
+ */
+int op_policy_verdict(struct kube *k, const struct product *p, const char *ns, bool *nested,
+                      char *msg, size_t n);
+
 /* catalogue_http.c: answer a catalogue route from the cache (503 unless `running`: the cache
  * is filled); false when `r` is none. */
 bool op_catalogue(struct controller *ctl, bool running, const struct httpd_request *r,

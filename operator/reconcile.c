@@ -204,23 +204,34 @@ static int spec(struct rec *r, const struct product **out, char *msg, size_t n)
 struct owner_scan {
         struct claim self;
         char owner[512];
+        char owner_domain[300];
 };
 
+/* Domains are a tree: the same domain, an ancestor or a descendant is a clash. */
 static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
 {
         struct owner_scan *s = arg;
-        struct claim other = {key, domain, created};
+        struct claim other = {key, domain, created, s->self.nested};
 
+        char before[512];
+
+        snprintf(before, sizeof(before), "%s", s->owner);
         claim_owner_step(&s->self, &other, s->owner, sizeof(s->owner));
+        if (strcmp(before, s->owner) != 0)
+                snprintf(s->owner_domain, sizeof(s->owner_domain), "%s", domain);
 }
 
-/* The key of an older DataProduct claiming `domain`, or "" when this one owns it. */
-static void find_owner(struct rec *r, const char *domain, char *out, size_t n)
+/* The key (and domain) of an older DataProduct whose claim clashes with `domain`, or "". */
+static void find_owner(struct rec *r, const char *domain, bool nested, char *out, size_t n,
+                       char *odomain, size_t on)
 {
-        struct owner_scan s = {{r->key, domain, kube_meta_str(r->obj, "creationTimestamp")}, ""};
+        struct owner_scan s = {
+            {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), nested}, "", ""};
 
         controller_each(&r->op->ctl, scan_owner, &s);
         snprintf(out, n, "%s", s.owner);
+        if (odomain)
+                snprintf(odomain, on, "%s", s.owner_domain);
 }
 
 static int ensure_engine(struct rec *r, struct err *err)
@@ -408,7 +419,7 @@ static enum reconcile_result finalize(struct rec *r)
                  : st_domain ? json_object_get_string(st_domain)
                              : "");
         if (domain[0])
-                find_owner(r, domain, owner, sizeof(owner));
+                find_owner(r, domain, false, owner, sizeof(owner), NULL, 0);
         /* nothing to clean: never owned a domain, another product owns it, or suspended */
         if (!domain[0] || owner[0] || (spec && spec->suspend))
                 goto release;
@@ -449,8 +460,10 @@ out:
 
 static enum reconcile_result run(struct rec *r)
 {
-        char msg[MESSAGE_MAX], owner[512], now[32];
+        char msg[MESSAGE_MAX], owner[512], odomain[300], now[32];
         const struct product *want = NULL;
+        bool nested;
+        int verdict;
         struct status_input in;
         struct err err;
         enum reconcile_result res;
@@ -477,10 +490,27 @@ static enum reconcile_result run(struct rec *r)
                         log_warn(&r->log, "invalid spec: %s", msg);
                 return RECONCILE_DONE; /* nothing heals until the spec changes */
         }
-        find_owner(r, want->domain, owner, sizeof(owner));
+        verdict = op_policy_verdict(r->w->kube, want, kube_ns(r->obj), &nested, msg, sizeof(msg));
+        if (verdict != 0) {
+                /* refused or unknown: nothing is touched (fail closed) */
+                in = base_input(r, verdict > 0 ? STATUS_POLICY : STATUS_FAILED, now);
+                in.domain = want->domain;
+                in.message = msg;
+                if (write_status(r, &in))
+                        log_warn(&r->log, "%s", msg);
+                return verdict > 0 ? RECONCILE_DONE : RECONCILE_RETRY;
+        }
+        find_owner(r, want->domain, nested, owner, sizeof(owner), odomain, sizeof(odomain));
         if (owner[0]) {
-                snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s", want->domain,
-                         owner);
+                if (strcmp(odomain, want->domain) == 0)
+                        snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s",
+                                 want->domain, owner);
+                else
+                        snprintf(msg, sizeof(msg),
+                                 "domain %s overlaps domain %s of DataProduct %s: domains are a "
+                                 "tree, and a MeshPolicy must allow a claim inside another "
+                                 "(allowParentOwnership)",
+                                 want->domain, odomain, owner);
                 in = base_input(r, STATUS_CONFLICT, now);
                 in.domain = want->domain;
                 in.message = msg;
@@ -556,7 +586,9 @@ static void collect_same(void *arg, const char *key, const char *domain, const c
         char *k;
 
         (void)created;
-        if (strcmp(domain, s->domain) == 0 && (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
+        /* a parent's or a child's claim may be free now too */
+        if (model_domains_overlap(domain, s->domain) && (k = str_dup(key)) &&
+            vec_push(&s->keys, k) < 0)
                 free(k);
 }
 

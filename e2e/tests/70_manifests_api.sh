@@ -20,8 +20,8 @@ cleanup() {
 trap cleanup EXIT
 
 step "the CRD installs and is established"
-kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null
-kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io --timeout=30s >/dev/null
+kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" -f "$root/crds/meshpolicies.specmesh.io.yaml" >/dev/null
+kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io crd/meshpolicies.specmesh.io --timeout=30s >/dev/null
 t_assert_match "$(kube_admin api-resources --api-group=specmesh.io)" "dp .*true .*DataProduct" "short name dp, namespaced"
 
 step "a manifest made by specmesh manifest is accepted"
@@ -44,6 +44,12 @@ Y
 }
 t_assert_match "$(bad Retain london:x)" "asyncapi.id must be a urn" "CEL rule on the id"
 t_assert_match "$(bad Sometimes urn:a:b)" "Unsupported value: \"Sometimes\"" "deletionPolicy enum"
+t_assert_match "$(bad Retain urn:a:_public)" "none starting with _" "a reserved segment in the id"
+t_assert_match "$(kube_admin patch dp bigdatalondon -n "$ns" --type=merge \
+        -p '{"spec":{"asyncapi":{"id":"urn:london:elsewhere"}}}' 2>&1 || true)" "asyncapi.id is immutable" \
+        "the id cannot change (transition rule)"
+t_assert_match "$(kube_admin patch dp bigdatalondon -n "$ns" --type=merge \
+        -p '{"spec":{"principal":"User:*"}}' 2>&1 || true)" "wildcard or ANONYMOUS" "no wildcard principal"
 
 step "status is a subresource: a spec update cannot write it"
 kube_admin patch dp bigdatalondon -n "$ns" --type=merge -p '{"status":{"domain":"x"}}' >/dev/null
@@ -121,6 +127,8 @@ t_assert_eq "$(can create events -n "$ns")" yes "record events"
 t_assert_eq "$(can update leases.coordination.k8s.io -n specmesh-system)" yes "its lease"
 t_assert_eq "$(can update leases.coordination.k8s.io -n "$ns")" no "no lease elsewhere"
 t_assert_eq "$(can delete dataproducts.specmesh.io -n "$ns")" no "never delete DataProducts"
+t_assert_eq "$(can list meshpolicies.specmesh.io)" yes "read MeshPolicies"
+t_assert_eq "$(can create meshpolicies.specmesh.io)" no "never write MeshPolicies"
 t_assert_eq "$(can get secrets -n "$ns")" no "no secrets"
 t_assert_eq "$(can create pods -n "$ns")" no "no pods"
 t_assert_match "$(kube_operator get dp -n "$ns" -o name)" "dataproduct.specmesh.io/bigdatalondon" \

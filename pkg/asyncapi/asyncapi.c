@@ -58,10 +58,16 @@ static int read_domain(struct actx *c)
                                   "malformed id '%s': expected urn:<part>:<part>..., e.g. "
                                   "urn:london:hammersmith:olympia:bigdatalondon",
                                   s);
+        /* a '.' inside a part would let urn:a.b:c and urn:a:b:c name one domain */
+        if (strchr(s + 4, '.'))
+                return actx_error(c, id, "id",
+                                  "id '%s' does not give a usable domain: parts are separated "
+                                  "by ':' and may not contain '.'",
+                                  s);
         c->p->domain = str_replace_char(str_dup(s + 4), ':', '.');
         if (!c->p->domain)
                 return actx_error(c, id, "id", "out of memory");
-        if (!model_topic_name_valid(c->p->domain, &why))
+        if (!model_domain_valid(c->p->domain, &why))
                 return actx_error(c, id, "id", "id '%s' does not give a usable domain: %s", s, why);
         return 0;
 }
@@ -186,11 +192,14 @@ static int read_quotas(struct actx *c, const struct ynode *q, const char *path)
 /* A DataProduct manifest: the document lives under spec.asyncapi. */
 static int read_manifest(struct actx *c, struct ynode *root)
 {
+        static const char *const spec_keys[] = {"asyncapi",       "schemas", "principal", "quotas",
+                                                "deletionPolicy", "suspend", NULL};
         struct ynode *spec = ynode_get(root, "spec");
         const char *v;
 
         if (!spec || spec->type != YNODE_MAP)
                 return actx_error(c, spec ? spec : root, "spec", "a DataProduct needs a spec");
+        check_keys(c, spec, "spec", spec_keys);
         c->doc = ynode_get(spec, "asyncapi");
         if (!c->doc || c->doc->type != YNODE_MAP)
                 return actx_error(c, c->doc ? c->doc : spec, "spec.asyncapi",
@@ -209,9 +218,10 @@ static int read_manifest(struct actx *c, struct ynode *root)
         c->p->suspend = v && strcmp(v, "true") == 0;
         v = ynode_str(spec, "principal");
         if (v) {
-                if (!str_starts_with(v, "User:") || !v[5])
+                const char *why;
+                if (!model_principal_valid(v, &why))
                         actx_error(c, ynode_get(spec, "principal"), "spec.principal",
-                                   "principal must look like User:<name>, not '%s'", v);
+                                   "principal '%s' is not allowed: %s", v, why);
                 c->p->principal = str_dup(v);
         }
         return 0;
@@ -224,13 +234,25 @@ static bool is_manifest(const struct ynode *root)
         return kind && strcmp(kind, "DataProduct") == 0;
 }
 
+/* x-specmesh-* extensions are ours: an unknown one is a typo, not someone else's extension. */
+static void check_extensions(struct actx *c)
+{
+        for (size_t i = 0; i < c->doc->len; i++)
+                if (str_starts_with(c->doc->keys[i], "x-specmesh-") &&
+                    strcmp(c->doc->keys[i], "x-specmesh-quotas") != 0)
+                        actx_error(c, c->doc->items[i], c->doc->keys[i],
+                                   "unknown extension '%s' (known: x-specmesh-quotas)",
+                                   c->doc->keys[i]);
+}
+
 /* Read everything; problems go to c->d. */
 static void read_all(struct actx *c, struct ynode *root)
 {
         struct ynode *quotas;
 
         c->doc = root;
-        if (is_manifest(root) && read_manifest(c, root) < 0)
+        c->manifest = is_manifest(root);
+        if (c->manifest && read_manifest(c, root) < 0)
                 return;
         if (c->doc->type != YNODE_MAP) {
                 actx_error(c, c->doc, NULL, "an AsyncAPI document must be a mapping");
@@ -240,6 +262,7 @@ static void read_all(struct actx *c, struct ynode *root)
                 return;
         if (!c->p->principal)
                 c->p->principal = str_printf("User:%s", c->p->domain);
+        check_extensions(c);
         read_channels(c);
         quotas = is_manifest(root) ? ynode_get(ynode_get(root, "spec"), "quotas") : NULL;
         if (quotas)

@@ -44,4 +44,12 @@ struct product *asyncapi_load_buffer(const char *name, const char *data, size_t 
 int asyncapi_schema_refs(const char *path, const struct asyncapi_opts *o, struct vec *refs,
                          struct diags *d);
 
+/*
+ * Read schema file `ref` beneath folder `dir` under the rules of a document's $refs
+ * (relative, no '..', no symbolic link, a regular file, NUL-free UTF-8, at most `max` bytes).
+ * Returns the text (caller frees), or NULL with the reason written to `why`.
+ */
+char *asyncapi_read_schema_file(const char *dir, const char *ref, size_t max, char *why,
+                                size_t why_len);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pkg/asyncapi/internal.h"
 #include "pkg/base/buf.h"
@@ -9,8 +10,9 @@
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-#define MAX_MSGS      32
-#define MAX_TAG_NODES 8
+#define MAX_MSGS         32
+#define MAX_TAG_NODES    8
+#define CONFIG_VALUE_MAX (64u * 1024)
 
 /* What one channel says, gathered from 2.x operations or 3.0 `operations`. */
 struct chan {
@@ -88,16 +90,47 @@ static void gather_v3_send(struct actx *c, struct chan *ch, struct ynode *op, co
                 add_msg(c, ch, msgs->items[i], path);
 }
 
+static bool yaml_null(const struct ynode *n)
+{
+        static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+
+        if (n->type != YNODE_SCALAR || !n->plain)
+                return false;
+        for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+                if (strcmp(n->scalar, nulls[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* 3.0 `address`: absent -> the channel key; null (unknown or dynamic) or not a string is an
+ * error, never quietly replaced by the key or read as the text "null". */
+static void read_address(struct actx *c, struct chan *ch)
+{
+        const struct ynode *a = ynode_get(ch->node, "address");
+        char path[600];
+
+        ch->address = ch->key;
+        add_tags(ch, ch->node);
+        if (!a)
+                return;
+        snprintf(path, sizeof(path), "%s.address", ch->path);
+        if (a->type != YNODE_SCALAR)
+                actx_error(c, a, path, "address must be a string");
+        else if (yaml_null(a))
+                actx_error(c, a, path,
+                           "address is null (unknown or dynamic): a data product's channel "
+                           "needs the topic address, or no 'address' to use the channel key");
+        else
+                ch->address = a->scalar;
+}
+
 static void gather_v3(struct actx *c, struct chan *chans, size_t n)
 {
         struct ynode *ops = ynode_get(c->doc, "operations");
         char path[600];
 
-        for (size_t i = 0; i < n; i++) {
-                const char *addr = ynode_str(chans[i].node, "address");
-                chans[i].address = addr ? addr : chans[i].key;
-                add_tags(&chans[i], chans[i].node);
-        }
+        for (size_t i = 0; i < n; i++)
+                read_address(c, &chans[i]);
         for (size_t i = 0; ops && ops->type == YNODE_MAP && i < ops->len; i++) {
                 struct ynode *op = ops->items[i];
                 const char *action = ynode_str(op, "action");
@@ -132,14 +165,19 @@ static char *topic_name(struct actx *c, const struct chan *ch, bool *provision)
                                            name, d);
                         *provision = false;
                 }
-                return name;
-        }
-        if (model_topic_in_domain(a, d))
-                return str_dup(a);
-        if (ch->produce)
+        } else if (model_topic_in_domain(a, d)) {
+                name = str_dup(a);
+        } else if (ch->produce) {
                 return str_replace_char(str_printf("%s.%s", d, a), '/', '.');
-        *provision = false;
-        return str_dup(a);
+        } else {
+                *provision = false;
+                return str_dup(a);
+        }
+        /* read-only use of a longer domain's topic is consuming it, not provisioning it; a
+         * produced one is refused by read_access */
+        if (name && *provision && !ch->produce && !model_topic_owned(name, d))
+                *provision = false;
+        return name;
 }
 
 static int config_value(struct actx *c, const struct ynode *v, const char *path, struct buf *b)
@@ -171,28 +209,66 @@ static void read_configs(struct actx *c, struct topic *t, const struct ynode *m,
         for (size_t i = 0; i < m->len; i++) {
                 struct buf b;
                 const char *k = m->keys[i];
+                int r;
                 snprintf(sub, sizeof(sub), "%s.%s", path, k);
                 if (!*k || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(k)) {
                         actx_error(c, m->items[i], sub, "'%s' is not a topic config name", k);
                         continue;
                 }
-                buf_init(&b, 64 * 1024);
-                if (config_value(c, m->items[i], sub, &b) == 0 &&
-                    topic_set_config(t, k, b.data ? b.data : "") < 0)
+                buf_init(&b, CONFIG_VALUE_MAX);
+                /* a value over the cap is an error, never a shorter value */
+                r = config_value(c, m->items[i], sub, &b);
+                if (b.failed)
+                        actx_error(c, m->items[i], sub, "config value is larger than %u bytes",
+                                   CONFIG_VALUE_MAX);
+                else if (r == 0 && topic_set_config(t, k, b.data ? b.data : "") < 0)
                         actx_error(c, m->items[i], sub, "out of memory");
                 buf_release(&b);
         }
 }
 
+/* Every key of mapping `m` must be in `known` (NULL-terminated): a typo such as
+ * `partitons` would otherwise be silently ignored. Reports each unknown key at <path>.<key>
+ * and returns -1 if there was one. */
+int check_keys(struct actx *c, const struct ynode *m, const char *path, const char *const *known)
+{
+        char sub[700], list[400] = "";
+        int rc = 0;
+
+        for (const char *const *k = known; *k; k++)
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+                         k == known ? "" : ", ", *k);
+        for (size_t i = 0; m && m->type == YNODE_MAP && i < m->len; i++) {
+                bool ok = false;
+                for (const char *const *k = known; *k && !ok; k++)
+                        ok = strcmp(m->keys[i], *k) == 0;
+                if (ok)
+                        continue;
+                snprintf(sub, sizeof(sub), "%s.%s", path, m->keys[i]);
+                rc = actx_error(c, m->items[i], sub, "unknown key '%s' (known: %s)", m->keys[i],
+                                list);
+        }
+        return rc;
+}
+
 /* bindings.kafka in the SpecMesh form and the AsyncAPI Kafka binding form. */
 static void read_bindings(struct actx *c, struct topic *t, const struct chan *ch)
 {
+        static const char *const known[] = {"partitions", "replicas",           "configs",
+                                            "topic",      "topicConfiguration", "bindingVersion",
+                                            NULL};
         const struct ynode *k = ynode_get(ynode_get(ch->node, "bindings"), "kafka");
         const char *declared;
         char path[600];
 
         if (!k)
                 return;
+        snprintf(path, sizeof(path), "%s.bindings.kafka", ch->path);
+        if (k->type != YNODE_MAP) {
+                actx_error(c, k, path, "bindings.kafka must be a mapping");
+                return;
+        }
+        check_keys(c, k, path, known);
         snprintf(path, sizeof(path), "%s.bindings.kafka.partitions", ch->path);
         /* Kafka's own limits: partitions are an int32, the replication factor an int16 */
         t->partitions =
@@ -223,7 +299,8 @@ static void read_grants(struct actx *c, struct topic *t, const struct chan *ch)
                         if (!name || !str_starts_with(name, "grant-access:"))
                                 continue;
                         g = str_dup(name + strlen("grant-access:"));
-                        if (!g || !*g || !model_topic_name_valid(g, NULL)) {
+                        /* the grantee is a domain, read as User:<domain>: never a wildcard */
+                        if (!g || !model_domain_valid(g, NULL) || strcasecmp(g, "ANONYMOUS") == 0) {
                                 actx_error(c, tags->items[i], ch->path,
                                            "'%s' does not name a domain to grant", name);
                         } else if (t->access != ACCESS_PROTECTED) {
@@ -239,18 +316,60 @@ static void read_grants(struct actx *c, struct topic *t, const struct chan *ch)
         }
 }
 
-/* Access level from the first segment after the domain; other _segments are errors. */
-static void read_access(struct actx *c, struct topic *t, const struct chan *ch)
+/* No empty segment: "a..b", ".a" and "a." are legal in Kafka but never what was meant. */
+static bool segments_ok(const char *name)
 {
-        const char *seg = t->name + strlen(c->p->domain) + 1;
-        size_t n = strcspn(seg, ".");
+        return name[0] != '.' && !str_ends_with(name, ".") && !strstr(name, "..");
+}
 
-        t->access = model_access_of(t->name, c->p->domain);
+/*
+ * Access level from the first segment after the domain. A provisioned topic must be one of
+ * the domain's own names (model_topic_owned): any other segment there names a longer domain
+ * ("a.b" + "c._public.x" is domain a.b.c's topic), which a product never touches.
+ * Returns -1 after reporting.
+ */
+static int read_access(struct actx *c, struct topic *t, const struct chan *ch)
+{
+        const char *d = c->p->domain, *seg = t->name + strlen(d) + 1;
+        size_t n = strcspn(seg, ".");
+        bool longer;
+
+        t->access = model_access_of(t->name, d);
         if (seg[0] == '_' && t->access == ACCESS_NONE)
-                actx_error(c, ch->node, ch->path,
-                           "unknown access level '%.*s' in topic '%s' (_public, _protected or "
-                           "_private)",
-                           (int)n, seg, t->name);
+                return actx_error(c, ch->node, ch->path,
+                                  "unknown access level '%.*s' in topic '%s' (_public, "
+                                  "_protected or _private)",
+                                  (int)n, seg, t->name);
+        if (model_topic_owned(t->name, d) && !segments_ok(t->name))
+                return actx_error(c, ch->node, ch->path,
+                                  "channel '%s' gives topic '%s' with an empty segment", ch->key,
+                                  t->name);
+        longer = n && seg[0] != '_';
+        if (!model_topic_owned(t->name, d))
+                return actx_error(c, ch->node, ch->path,
+                                  "channel '%s' gives topic '%s', which is not one of domain "
+                                  "%s's own (%s.<_public|_protected|_private>.<name>)%s%s%.*s",
+                                  ch->key, t->name, d, d,
+                                  longer ? ": it lies in the longer domain " : "", longer ? d : "",
+                                  (int)(longer ? n + 1 : 0), seg - 1);
+        return 0;
+}
+
+static void check_message_bindings(struct actx *c, const struct chan *ch)
+{
+        static const char *const known[] = {"key",
+                                            "schemaIdLocation",
+                                            "schemaIdPayloadEncoding",
+                                            "schemaLookupStrategy",
+                                            "compatibility",
+                                            "bindingVersion",
+                                            NULL};
+        char path[700];
+
+        for (size_t i = 0; i < ch->nmsgs; i++) {
+                snprintf(path, sizeof(path), "%s.message.bindings.kafka", ch->msg_path);
+                check_keys(c, ynode_get(ynode_get(ch->msgs[i], "bindings"), "kafka"), path, known);
+        }
 }
 
 static int duplicate(struct actx *c, const char *name, const struct chan *ch)
@@ -299,11 +418,49 @@ static void read_channel(struct actx *c, struct chan *ch)
                 actx_error(c, ch->node, ch->path, "out of memory");
                 return;
         }
-        read_access(c, t, ch);
+        if (read_access(c, t, ch) < 0)
+                return;
         read_bindings(c, t, ch);
         read_grants(c, t, ch);
-        if (ch->produce)
+        if (ch->produce) {
+                check_message_bindings(c, ch);
                 read_messages(c, t->name, ch->msgs, ch->nmsgs, ch->msg_path);
+        }
+}
+
+/* bindings.kafka of an operation (2.x publish/subscribe, 3.0 operations) and of a server:
+ * AsyncAPI Kafka binding keys only, so that a typo is an error rather than ignored. */
+static void check_other_bindings(struct actx *c, const struct ynode *chans)
+{
+        static const char *const op_keys[] = {"groupId", "clientId", "bindingVersion", NULL};
+        static const char *const server_keys[] = {"schemaRegistryUrl", "schemaRegistryVendor",
+                                                  "bindingVersion", NULL};
+        static const char *const verbs[] = {"publish", "subscribe"};
+        const struct ynode *ops = ynode_get(c->doc, "operations");
+        const struct ynode *servers = ynode_get(c->doc, "servers");
+        char path[700];
+
+        for (size_t i = 0; c->major == 2 && chans && chans->type == YNODE_MAP && i < chans->len;
+             i++)
+                for (int v = 0; v < 2; v++) {
+                        snprintf(path, sizeof(path), "channels.%s.%s.bindings.kafka",
+                                 chans->keys[i], verbs[v]);
+                        check_keys(
+                            c,
+                            ynode_get(ynode_get(ynode_get(chans->items[i], verbs[v]), "bindings"),
+                                      "kafka"),
+                            path, op_keys);
+                }
+        for (size_t i = 0; c->major == 3 && ops && ops->type == YNODE_MAP && i < ops->len; i++) {
+                snprintf(path, sizeof(path), "operations.%s.bindings.kafka", ops->keys[i]);
+                check_keys(c, ynode_get(ynode_get(ops->items[i], "bindings"), "kafka"), path,
+                           op_keys);
+        }
+        for (size_t i = 0; servers && servers->type == YNODE_MAP && i < servers->len; i++) {
+                snprintf(path, sizeof(path), "servers.%s.bindings.kafka", servers->keys[i]);
+                check_keys(c, ynode_get(ynode_get(servers->items[i], "bindings"), "kafka"), path,
+                           server_keys);
+        }
 }
 
 int read_channels(struct actx *c)
@@ -311,6 +468,7 @@ int read_channels(struct actx *c)
         struct ynode *chans = ynode_get(c->doc, "channels");
         struct chan *cs;
 
+        check_other_bindings(c, chans);
         if (!chans)
                 return 0;
         if (chans->type != YNODE_MAP)

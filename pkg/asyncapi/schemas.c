@@ -94,8 +94,10 @@ static int type_of_format(const char *f, enum schema_type *t)
 static char *read_ref(struct actx *c, const struct ynode *at, const char *ref, const char *path)
 {
         const struct ynode *inline_text = ynode_get(c->schemas, ref);
+        const char *why = NULL;
         char *file, *text;
         bool seen = false;
+        size_t len = 0;
 
         for (size_t i = 0; i < c->refs.len && !seen; i++)
                 seen = strcmp(c->refs.items[i], ref) == 0;
@@ -106,16 +108,28 @@ static char *read_ref(struct actx *c, const struct ynode *at, const char *ref, c
         }
         if (inline_text && inline_text->type == YNODE_SCALAR)
                 return str_dup(inline_text->scalar);
-        if (!c->base_dir) {
+        /* a DataProduct stands alone: never the file system, in the CLI as in the operator */
+        if (!c->base_dir || c->manifest) {
                 actx_error(c, at, path, "unresolvable $ref '%s': not in spec.schemas", ref);
                 return NULL;
         }
         file = str_printf("%s/%s", c->base_dir, ref[0] == '/' ? ref + 1 : ref);
-        text = file ? str_read_file(file, c->max_schema, NULL) : NULL;
-        if (!text)
+        text = file ? ref_read_beneath(c->base_dir, ref, c->max_schema, &len, &why) : NULL;
+        if (!text) {
                 actx_error(c, at, path, "cannot read schema file '%s' ($ref '%s'): %s",
                            file ? file : ref, ref,
-                           errno == EFBIG ? "larger than the schema size limit" : strerror(errno));
+                           why              ? why
+                           : errno == EFBIG ? "larger than the schema size limit"
+                                            : strerror(errno));
+                free(file);
+                return NULL;
+        }
+        why = ref_text_problem(text, len);
+        if (why) {
+                actx_error(c, at, path, "schema file '%s' ($ref '%s') %s", file, ref, why);
+                free(text);
+                text = NULL;
+        }
         free(file);
         return text;
 }
@@ -200,6 +214,8 @@ static int schema_of(struct actx *c, struct ynode *n, const char *fmt, const cha
         return *text ? 0 : -1;
 }
 
+enum strategy { TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME };
+
 /* The record's full name (Avro namespace.name, or a JSON Schema's title) for the
  * RecordNameStrategy subjects. */
 static char *record_name(struct actx *c, enum schema_type type, const char *text)
@@ -221,11 +237,65 @@ static char *record_name(struct actx *c, enum schema_type type, const char *text
         return out;
 }
 
+/*
+ * A record name becomes (part of) a subject name: it must be made of topic-name characters,
+ * and under RecordNameStrategy the subject must be one of the domain's own
+ * (model_subject_owned), or a product could change another domain's subject.
+ */
+static bool record_name_ok(struct actx *c, const struct ynode *at, const char *rec,
+                           enum strategy st, const char *path)
+{
+        const char *d = c->p->domain;
+
+        if (!model_topic_name_valid(rec, NULL)) {
+                actx_error(c, at, path,
+                           "record name '%s' (Avro namespace.name, JSON Schema title) may only "
+                           "hold [a-zA-Z0-9._-], at most 249 characters, as it names a subject",
+                           rec);
+                return false;
+        }
+        if (st == RECORD_NAME && !model_subject_owned(rec, d)) {
+                actx_error(
+                    c, at, path,
+                    "RecordNameStrategy: record name '%s' (Avro namespace.name, JSON "
+                    "Schema title) gives subject '%s' outside domain %s's own names: name it "
+                    "%s._public|_protected|_private.<Name> (e.g. Avro namespace "
+                    "%s._public)",
+                    rec, rec, d, d, d);
+                return false;
+        }
+        return true;
+}
+
+/* bindings.kafka.compatibility: one of the registry's levels, nothing else is sent. */
+static bool compatibility_ok(struct actx *c, const struct ynode *kb, const char *path)
+{
+        static const char *const levels[] = {
+            "NONE", "BACKWARD",       "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+            "FULL", "FULL_TRANSITIVE"};
+        const char *v = ynode_str(kb, "compatibility");
+
+        if (!v)
+                return true;
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (strcmp(v, levels[i]) == 0)
+                        return true;
+        actx_error(c, ynode_get(kb, "compatibility"), path,
+                   "unknown compatibility '%s' (NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+                   "FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE)",
+                   v);
+        return false;
+}
+
 static int add_subject(struct actx *c, const struct ynode *at, const char *name, const char *path,
                        enum schema_type type, char *text, const char *compat, const char *topic)
 {
         struct subject *s;
+        char why[160];
 
+        if (text && schema_text_check(type, text, why, sizeof(why)) < 0)
+                return actx_error(c, at, path, "invalid %s schema for subject '%s': %s",
+                                  schema_type_str(type), name, why);
         for (size_t i = 0; i < c->p->subjects.len; i++)
                 if (strcmp(((struct subject *)c->p->subjects.items[i])->name, name) == 0)
                         return actx_error(c, at, path, "subject '%s' is declared twice", name);
@@ -240,8 +310,6 @@ static int add_subject(struct actx *c, const struct ynode *at, const char *name,
         }
         return 0;
 }
-
-enum strategy { TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME };
 
 static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, const char *part,
                        enum strategy st, const char *topic, const char *path)
@@ -263,8 +331,12 @@ static int subject_for(struct actx *c, struct ynode *msg, struct ynode *schema, 
                                    "Schema title)");
                         goto out;
                 }
+                if (!record_name_ok(c, schema, rec, st, path))
+                        goto out;
                 name = st == RECORD_NAME ? str_dup(rec) : str_printf("%s-%s", topic, rec);
         }
+        if (name && !compatibility_ok(c, kb, path))
+                goto out;
         rc = name ? add_subject(c, schema, name, path, type, text, ynode_str(kb, "compatibility"),
                                 topic)
                   : -1;

@@ -107,6 +107,28 @@ int buf_printf(struct buf *b, const char *fmt, ...)
         return rc;
 }
 
+/* A character YAML does not take raw even inside quotes (C0 and C1 controls, DEL, U+FEFF,
+ * U+FFFE, U+FFFF) or reads as a line break (U+0085, U+2028, U+2029): its code point, with its
+ * length in bytes in *n; else 0. */
+static unsigned unprintable(const unsigned char *s, size_t *n)
+{
+        if (s[0] < 0x20 || s[0] == 0x7f) {
+                *n = 1;
+                return s[0];
+        }
+        if (s[0] == 0xc2 && s[1] >= 0x80 && s[1] < 0xa0) {
+                *n = 2;
+                return s[1];
+        }
+        if ((s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) ||
+            (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) ||
+            (s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf))) {
+                *n = 3;
+                return (unsigned)(s[0] & 0x0f) << 12 | (unsigned)(s[1] & 0x3f) << 6 | (s[2] & 0x3f);
+        }
+        return 0;
+}
+
 int buf_put_quoted(struct buf *b, const char *s)
 {
         buf_putc(b, '"');
@@ -120,10 +142,17 @@ int buf_put_quoted(struct buf *b, const char *s)
                         buf_puts(b, "\\t");
                 else if (c == '\r')
                         buf_puts(b, "\\r");
-                else if (c < 0x20)
-                        buf_printf(b, "\\u%04x", c);
-                else
+                else if (c < 0x20 || c >= 0x7f) {
+                        size_t n = 1;
+                        unsigned u = unprintable((const unsigned char *)s, &n);
+                        if (u)
+                                buf_printf(b, "\\u%04x", u);
+                        else
+                                buf_putc(b, (char)c);
+                        s += n - 1;
+                } else {
                         buf_putc(b, (char)c);
+                }
         }
         buf_putc(b, '"');
         return b->failed ? -1 : 0;

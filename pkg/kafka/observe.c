@@ -25,7 +25,8 @@ static int observe_topics(struct kafka *k, const char *domain, struct product *h
         for (int i = 0; i < md->topic_cnt; i++) {
                 const rd_kafka_metadata_topic_t *mt = &md->topics[i];
                 struct topic *t;
-                if (mt->err || !model_topic_in_domain(mt->topic, domain))
+                /* the domain's own names only: a longer domain's topics are not ours */
+                if (mt->err || !model_topic_owned(mt->topic, domain))
                         continue;
                 t = topic_new(mt->topic, mt->partition_cnt,
                               mt->partition_cnt ? mt->partitions[0].replica_cnt : -1);

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"
@@ -596,7 +597,132 @@ bool model_acl_owned(const struct acl *a, const char *domain, const char *owner)
                 return strcmp(a->principal, owner) == 0;
         if (a->pattern == ACL_PAT_PREFIXED)
                 return is_domain_prefix(a->name, domain);
-        return model_topic_in_domain(a->name, domain);
+        return model_topic_owned(a->name, domain);
+}
+
+bool model_domains_overlap(const char *a, const char *b)
+{
+        size_t na = strlen(a), nb = strlen(b), n = na < nb ? na : nb;
+
+        if (strncmp(a, b, n) != 0)
+                return false;
+        return na == nb || (na < nb ? b[n] == '.' : a[n] == '.');
+}
+
+bool model_access_segment(const char *s, size_t n)
+{
+        static const char *const levels[] = {"_public", "_protected", "_private"};
+
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+                if (n == strlen(levels[i]) && memcmp(s, levels[i], n) == 0)
+                        return true;
+        return false;
+}
+
+static bool segment_char(char c)
+{
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-';
+}
+
+bool model_domain_valid(const char *domain, const char **why)
+{
+        const char *dummy, *s = domain;
+        size_t n = strlen(domain);
+
+        if (!why)
+                why = &dummy;
+        if (n == 0 || n > MODEL_DOMAIN_MAX) {
+                *why = n ? "domain is longer than 200 characters" : "domain is empty";
+                return false;
+        }
+        for (;;) {
+                size_t len = strcspn(s, ".");
+                if (len == 0) {
+                        *why = "domain has an empty segment";
+                        return false;
+                }
+                if (s[0] == '_') {
+                        *why = model_access_segment(s, len)
+                                   ? "domain has an access-level segment (_public, _protected, "
+                                     "_private): those are reserved for topic names"
+                                   : "domain segment starts with '_' (reserved for access levels)";
+                        return false;
+                }
+                for (size_t i = 0; i < len; i++) {
+                        if (!segment_char(s[i])) {
+                                *why = "domain segments may only contain [a-zA-Z0-9_-]";
+                                return false;
+                        }
+                }
+                if (!s[len])
+                        return true;
+                s += len + 1;
+        }
+}
+
+/* The part of `name` after "<domain>.<access>.", or NULL when there is none. */
+static const char *after_access(const char *name, const char *domain)
+{
+        size_t n = strlen(domain), len;
+        const char *seg;
+
+        if (!model_topic_in_domain(name, domain))
+                return NULL;
+        seg = name + n + 1;
+        len = strcspn(seg, ".");
+        if (!model_access_segment(seg, len) || seg[len] != '.')
+                return NULL;
+        return seg + len + 1;
+}
+
+bool model_topic_owned(const char *name, const char *domain)
+{
+        const char *rest = after_access(name, domain);
+
+        return rest && *rest;
+}
+
+bool model_subject_owned(const char *name, const char *domain)
+{
+        /* one rule for every name a product owns: no bare "<domain>.<x>" exception, which
+         * would read like the longer domain <domain>.<x> */
+        return model_topic_owned(name, domain);
+}
+
+bool model_principal_valid(const char *principal, const char **why)
+{
+        const char *dummy, *name;
+        size_t n;
+
+        if (!why)
+                why = &dummy;
+        if (!str_starts_with(principal, "User:")) {
+                *why = "a principal must look like User:<name>";
+                return false;
+        }
+        name = principal + 5;
+        n = strlen(name);
+        if (n == 0 || n > MODEL_TOPIC_NAME_MAX) {
+                *why = "the principal's name must have 1 to 249 characters";
+                return false;
+        }
+        for (const char *c = name; *c; c++) {
+                if (*c < 0x20 || *c > 0x7e || *c == '*' || *c == '?') {
+                        *why = "a principal may not be a wildcard or hold '*', '?' or control "
+                               "characters";
+                        return false;
+                }
+        }
+        if (name[0] == ' ' || name[n - 1] == ' ') {
+                *why = "the principal's name may not start or end with a space";
+                return false;
+        }
+        if (strcasecmp(name, "ANONYMOUS") == 0) {
+                *why = "ANONYMOUS is every unauthenticated client";
+                return false;
+        }
+        return true;
 }
 
 enum access_level model_access_of(const char *topic, const char *domain)

@@ -13,6 +13,7 @@
 #define PKG_MODEL_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pkg/base/vec.h"
@@ -208,8 +209,9 @@ bool model_topic_name_valid(const char *name, const char **why);
 
 /*
  * True when the resource of `a` lies in `domain` and so belongs to the product that owns the
- * domain (DESIGN §3): prefixed resources equal to one of the domain's prefixes, literal
- * resources whose name starts with "<domain>.", and the CLUSTER ACL of `owner`. The planner
+ * domain (DESIGN §3): prefixed resources equal to one of the domain's prefixes ("<domain>.",
+ * "<domain>._public." ...), literal resources that are the domain's own topic names
+ * (model_topic_owned: never a longer domain's), and the CLUSTER ACL of `owner`. The planner
  * deletes owned ACLs that the spec does not declare; it never touches unowned ones.
  */
 bool model_acl_owned(const struct acl *a, const char *domain, const char *owner);
@@ -230,5 +232,46 @@ bool model_topic_in_domain(const char *name, const char *domain);
 
 /* The access level of a topic name inside `domain`: the first segment after "<domain>.". */
 enum access_level model_access_of(const char *topic, const char *domain);
+
+/*
+ * Tenancy (docs/security.md). Domains form a tree: "a.b.c" lies below "a.b". A name that
+ * continues the domain with a segment that is not an access level belongs to a longer domain:
+ * "a.b.c._public.x" is a.b.c's, never a.b's. So a product owns exactly these names:
+ *   topics and subjects  "<domain>.<access>.<rest>" (access: _public, _protected, _private;
+ *                        rest not empty), so a RecordNameStrategy record is named e.g.
+ *                        "<domain>._public.Order" (Avro namespace "<domain>._public")
+ *   ACLs                 see model_acl_owned.
+ */
+
+/* Longest domain: leaves room for "._protected." and a topic name within Kafka's 249. */
+#define MODEL_DOMAIN_MAX 200
+
+/*
+ * True when `domain` ("a.b.c", from id urn:a:b:c) is a usable domain: 1..MODEL_DOMAIN_MAX
+ * chars, segments separated by single dots, each segment of [a-zA-Z0-9_-], none empty and none
+ * starting with '_' (so none is an access level such as _public). On false, `why` (if not NULL)
+ * points to a static reason.
+ */
+bool model_domain_valid(const char *domain, const char **why);
+
+/* True when `a` and `b` are the same domain or one lies below the other ("a.b" and "a.b.c",
+ * not "a.b" and "a.bc"): two claims that may not coexist unless policy allows nesting. */
+bool model_domains_overlap(const char *a, const char *b);
+
+/* True when [s, s+n) is one of the access-level segments _public, _protected, _private. */
+bool model_access_segment(const char *s, size_t n);
+
+/* True when topic `name` is one of `domain`'s own: "<domain>.<access>.<rest>", rest not empty. */
+bool model_topic_owned(const char *name, const char *domain);
+
+/* True when subject `name` is `domain`'s own (see above). */
+bool model_subject_owned(const char *name, const char *domain);
+
+/*
+ * True when `principal` may be a product's principal: "User:<name>", name 1..249 printable
+ * ASCII characters without '*' or '?', no leading or trailing space, and not ANONYMOUS (any
+ * case). Policy decides more (super users, overrides); this is what is never acceptable.
+ */
+bool model_principal_valid(const char *principal, const char **why);
 
 #endif

@@ -203,6 +203,15 @@ static int plan_topics(struct plan *p, const struct product *want, const struct 
         return 0;
 }
 
+/* True when `name` is one of want's domain's own (model_topic_owned / model_subject_owned). */
+static bool owned_name(const char *name, const struct product *want, bool subject)
+{
+        if (!want->domain)
+                return false;
+        return subject ? model_subject_owned(name, want->domain)
+                       : model_topic_owned(name, want->domain);
+}
+
 /* Topics and subjects that exist but are no longer declared: delete or keep (orphan). */
 static int plan_undeclared_topics(struct plan *p, const struct product *want,
                                   const struct product *have, enum plan_action a)
@@ -211,7 +220,8 @@ static int plan_undeclared_topics(struct plan *p, const struct product *want,
                 const struct topic *h = have->topics.items[i];
                 struct plan_op *op;
 
-                if (product_topic(want, h->name))
+                /* a longer domain's topic is never ours to delete or report */
+                if (product_topic(want, h->name) || !owned_name(h->name, want, false))
                         continue;
                 op = op_new(a, PLAN_TOPIC);
                 if (op)
@@ -338,7 +348,7 @@ static int plan_undeclared_subjects(struct plan *p, const struct product *want,
                 const struct subject *h = have->subjects.items[i];
                 struct plan_op *op;
 
-                if (product_subject(want, h->name))
+                if (product_subject(want, h->name) || !owned_name(h->name, want, true))
                         continue;
                 op = op_new(a, PLAN_SUBJECT);
                 if (op)
@@ -363,6 +373,11 @@ static int plan_acl_difference(struct plan *p, const struct vec *from, const str
                 const struct acl *x = from->items[i];
                 struct plan_op *op;
                 int c = 1;
+
+                /* revoke only what the domain owns: never a longer domain's grants */
+                if (a == PLAN_DELETE &&
+                    (!p->domain || !p->principal || !model_acl_owned(x, p->domain, p->principal)))
+                        continue;
 
                 while (j < other->len && (c = acl_cmp(other->items[j], x)) < 0)
                         j++;
@@ -444,6 +459,71 @@ int plan_build(const struct product *want, const struct product *have, unsigned 
             build(out, want, have, flags) < 0) {
                 plan_release(out);
                 return err_nomem(err);
+        }
+        /* the last line of defence: a reader bug must not become a cross-tenant change */
+        if (plan_check_scope(out, err) < 0) {
+                plan_release(out);
+                return -1;
+        }
+        return 0;
+}
+
+static bool acl_in_scope(const struct plan_op *op, const char *d, const char *owner)
+{
+        const struct acl *a = op->acl;
+        bool reads = a->op == ACL_OP_READ || a->op == ACL_OP_DESCRIBE;
+        char *pub;
+        bool ok;
+
+        if (!model_acl_owned(a, d, owner) || a->perm != ACL_PERM_ALLOW)
+                return op->action == PLAN_DELETE && model_acl_owned(a, d, owner);
+        if (op->action == PLAN_DELETE || strcmp(a->principal, owner) == 0)
+                return true;
+        /* someone else's access: read-only, on the domain's own topics */
+        if (a->resource != ACL_RES_TOPIC || !reads)
+                return false;
+        if (a->pattern == ACL_PAT_LITERAL)
+                return strcmp(a->principal, "User:*") != 0 && model_topic_owned(a->name, d);
+        pub = str_printf("%s._public.", d);
+        ok = pub && strcmp(a->name, pub) == 0 && strcmp(a->principal, "User:*") == 0;
+        free(pub);
+        return ok;
+}
+
+static bool op_in_scope(const struct plan_op *op, const char *d, const char *owner)
+{
+        const struct topic *t = op->want_topic ? op->want_topic : op->have_topic;
+        const struct subject *s = op->want_subject ? op->want_subject : op->have_subject;
+        const struct quota *q = op->want_quota ? op->want_quota : op->have_quota;
+
+        switch (op->resource) {
+        case PLAN_TOPIC:
+                return t && model_topic_owned(t->name, d);
+        case PLAN_SUBJECT:
+                return s && model_subject_owned(s->name, d);
+        case PLAN_ACL:
+                return op->acl && acl_in_scope(op, d, owner);
+        case PLAN_QUOTA:
+                return q && str_starts_with(owner, "User:") && strcmp(q->user, owner + 5) == 0;
+        }
+        return false;
+}
+
+int plan_check_scope(const struct plan *p, struct err *err)
+{
+        if (!p->domain || !p->principal || !model_domain_valid(p->domain, NULL) ||
+            !model_principal_valid(p->principal, NULL))
+                return err_set(err, ERR_INVALID, "plan for domain '%s', principal '%s': refused",
+                               p->domain ? p->domain : "(none)",
+                               p->principal ? p->principal : "(none)");
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                if (!op_in_scope(op, p->domain, p->principal))
+                        return err_set(err, ERR_INVALID,
+                                       "refused: the plan would %s %s '%s' outside domain %s "
+                                       "(principal %s)",
+                                       plan_action_str(op->action), plan_resource_str(op->resource),
+                                       plan_op_name(op), p->domain, p->principal);
         }
         return 0;
 }

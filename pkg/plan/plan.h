@@ -98,6 +98,20 @@ void plan_op_free(struct plan_op *op);
 int plan_build(const struct product *want, const struct product *have, unsigned flags,
                struct plan *out, struct err *err);
 
+/*
+ * The tenancy invariant (docs/security.md), checked over a built plan: every topic and subject
+ * op names one of the domain's own (model_topic_owned / model_subject_owned); every ACL op is
+ * one the domain owns (model_acl_owned) and, when it creates access for a principal other than
+ * the plan's, grants only DESCRIBE/READ on the domain's own topics (User:* only on
+ * "<domain>._public."); a quota op is on the plan's principal; the domain and principal are
+ * themselves valid. plan_build() calls it last and fails with what it found. Returns 0, or -1
+ * with `err` (ERR_INVALID) naming the first op outside.
+ */
+int plan_check_scope(const struct plan *p, struct err *err);
+
+/* The name an op is about (topic, subject or ACL resource; the user of a quota). Borrowed. */
+const char *plan_op_name(const struct plan_op *op);
+
 /* Number of ops that change something (all but PLAN_ORPHAN). */
 size_t plan_change_count(const struct plan *p);
 

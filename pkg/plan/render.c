@@ -1,5 +1,6 @@
 #include "pkg/plan/plan.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,81 @@
 #include "pkg/base/banned.h"
 
 #define RENDER_MAX (64u << 20)
+
+/*
+ * Everything in a text plan comes from a spec or a cluster, so every string is shown escaped:
+ * control characters, '"', '\\' and bytes above 0x7e become \n, \t, \", \\ or \xNN. A
+ * newline in a config value or a subject name can then never forge a plan line. The escaped
+ * copies live in a small ring, valid for the next ESC_SLOTS calls.
+ */
+#define ESC_SLOTS 8
+
+struct esc {
+        char *slot[ESC_SLOTS];
+        int next;
+};
+
+static bool needs_escape(unsigned char c)
+{
+        return c < 0x20 || c > 0x7e || c == '"' || c == '\\';
+}
+
+static const char *esc(struct esc *x, const char *s)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t n = 0, bad = 0;
+        char *out, *w;
+
+        for (; s[n]; n++)
+                bad += needs_escape((unsigned char)s[n]);
+        if (!bad)
+                return s;
+        out = malloc(n + 3 * bad + 1);
+        if (!out)
+                return "(escaped value: out of memory)";
+        w = out;
+        for (const unsigned char *r = (const unsigned char *)s; *r; r++) {
+                if (!needs_escape(*r)) {
+                        *w++ = (char)*r;
+                } else if (*r == '\n' || *r == '\t' || *r == '"' || *r == '\\') {
+                        *w++ = '\\';
+                        *w++ = *r == '\n' ? 'n' : *r == '\t' ? 't' : (char)*r;
+                } else {
+                        *w++ = '\\';
+                        *w++ = 'x';
+                        *w++ = hex[*r >> 4];
+                        *w++ = hex[*r & 0xf];
+                }
+        }
+        *w = '\0';
+        free(x->slot[x->next]);
+        x->slot[x->next] = out;
+        x->next = (x->next + 1) % ESC_SLOTS;
+        return out;
+}
+
+static void esc_release(struct esc *x)
+{
+        for (int i = 0; i < ESC_SLOTS; i++)
+                free(x->slot[i]);
+}
+
+const char *plan_op_name(const struct plan_op *op)
+{
+        const struct topic *t = op->want_topic ? op->want_topic : op->have_topic;
+        const struct subject *s = op->want_subject ? op->want_subject : op->have_subject;
+        const struct quota *q = op->want_quota ? op->want_quota : op->have_quota;
+
+        if (op->resource == PLAN_TOPIC && t)
+                return t->name;
+        if (op->resource == PLAN_SUBJECT && s)
+                return s->name;
+        if (op->resource == PLAN_ACL && op->acl)
+                return op->acl->name;
+        if (op->resource == PLAN_QUOTA && q)
+                return q->user;
+        return "?";
+}
 
 static const char *mark(enum plan_action a)
 {
@@ -27,18 +103,18 @@ static void text_count(struct buf *b, int n, const char *what)
         buf_printf(b, " %s", what);
 }
 
-static void text_topic(struct buf *b, const struct plan_op *op)
+static void text_topic(struct buf *b, struct esc *x, const struct plan_op *op)
 {
         const struct topic *t = op->want_topic ? op->want_topic : op->have_topic;
 
-        buf_printf(b, "  %s topic %s", mark(op->action), t->name);
+        buf_printf(b, "  %s topic %s", mark(op->action), esc(x, t->name));
         if (op->action == PLAN_CREATE) {
                 buf_puts(b, "  ");
                 text_count(b, t->partitions, "partitions, ");
                 text_count(b, t->replicas, "replicas\n");
                 for (size_t i = 0; i < t->configs.len; i++) {
                         const struct kv *kv = t->configs.items[i];
-                        buf_printf(b, "      %s = \"%s\"\n", kv->key, kv->value);
+                        buf_printf(b, "      %s = \"%s\"\n", esc(x, kv->key), esc(x, kv->value));
                 }
                 return;
         }
@@ -56,38 +132,42 @@ static void text_topic(struct buf *b, const struct plan_op *op)
                 const struct kv *kv = op->want_topic->configs.items[i];
                 const char *old = topic_config(op->have_topic, kv->key);
                 if (!old)
-                        buf_printf(b, "      + %s = \"%s\"\n", kv->key, kv->value);
+                        buf_printf(b, "      + %s = \"%s\"\n", esc(x, kv->key), esc(x, kv->value));
                 else if (strcmp(old, kv->value) != 0)
-                        buf_printf(b, "      ~ %s = \"%s\" -> \"%s\"\n", kv->key, old, kv->value);
+                        buf_printf(b, "      ~ %s = \"%s\" -> \"%s\"\n", esc(x, kv->key),
+                                   esc(x, old), esc(x, kv->value));
         }
         for (size_t i = 0; i < op->have_topic->configs.len; i++) {
                 const struct kv *kv = op->have_topic->configs.items[i];
                 if (!topic_config(op->want_topic, kv->key))
-                        buf_printf(b, "      - %s = \"%s\" (not declared)\n", kv->key, kv->value);
+                        buf_printf(b, "      - %s = \"%s\" (not declared)\n", esc(x, kv->key),
+                                   esc(x, kv->value));
         }
 }
 
-static void text_acl(struct buf *b, const struct plan_op *op)
+static void text_acl(struct buf *b, struct esc *x, const struct plan_op *op)
 {
         const struct acl *a = op->acl;
 
         buf_printf(b, "  %s acl %s %s %s %s %s %s", mark(op->action), acl_perm_str(a->perm),
-                   a->principal, acl_op_str(a->op), acl_resource_str(a->resource),
-                   acl_pattern_str(a->pattern), a->name);
+                   esc(x, a->principal), acl_op_str(a->op), acl_resource_str(a->resource),
+                   acl_pattern_str(a->pattern), esc(x, a->name));
         if (op->legacy && a->resource == ACL_RES_CLUSTER)
                 buf_puts(b, "  (SpecMesh legacy form: replaced by LITERAL)");
         else if (op->legacy)
-                buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)", a->name);
-        buf_putc(b, '\n');
+                buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)", esc(x, a->name));
+        buf_putc(b, '
+');
 }
 
-static void text_subject(struct buf *b, const struct plan_op *op)
+static void text_subject(struct buf *b, struct esc *x, const struct plan_op *op)
 {
         const struct subject *s = op->want_subject ? op->want_subject : op->have_subject;
 
-        buf_printf(b, "  %s subject %s (%s", mark(op->action), s->name, schema_type_str(s->type));
+        buf_printf(b, "  %s subject %s (%s", mark(op->action), esc(x, s->name),
+                   schema_type_str(s->type));
         if (op->action == PLAN_CREATE && s->compatibility)
-                buf_printf(b, ", compatibility %s", s->compatibility);
+                buf_printf(b, ", compatibility %s", esc(x, s->compatibility));
         buf_puts(b, ")");
         if (op->action == PLAN_ORPHAN)
                 buf_puts(b, "  (no longer declared; kept: deletionPolicy Retain)");
@@ -95,17 +175,17 @@ static void text_subject(struct buf *b, const struct plan_op *op)
                 buf_printf(b, "  new schema version after v%d", op->have_subject->version);
         if (op->set_compatibility)
                 buf_printf(b, "  compatibility %s -> %s",
-                           op->have_subject->compatibility ? op->have_subject->compatibility
+                           op->have_subject->compatibility ? esc(x, op->have_subject->compatibility)
                                                            : "(default)",
-                           s->compatibility);
+                           esc(x, s->compatibility));
         buf_putc(b, '\n');
 }
 
-static void text_quota(struct buf *b, const struct plan_op *op)
+static void text_quota(struct buf *b, struct esc *x, const struct plan_op *op)
 {
         const struct quota *q = op->want_quota ? op->want_quota : op->have_quota;
 
-        buf_printf(b, "  %s quota user=%s", mark(op->action), q->user);
+        buf_printf(b, "  %s quota user=%s", mark(op->action), esc(x, q->user));
         for (int k = 0; k < QUOTA_KEY_COUNT; k++)
                 if (q->set & (1u << k))
                         buf_printf(b, " %s=%.0f", quota_key_str(k), q->values[k]);
@@ -115,25 +195,28 @@ static void text_quota(struct buf *b, const struct plan_op *op)
 char *plan_render_text(const struct plan *p)
 {
         int count[PLAN_ORPHAN + 1] = {0};
+        struct esc x = {0};
         struct buf b;
 
         buf_init(&b, RENDER_MAX);
         buf_printf(&b, "specmesh plan for domain %s (principal %s)\n\n",
-                   p->domain ? p->domain : "?", p->principal ? p->principal : "?");
+                   p->domain ? esc(&x, p->domain) : "?",
+                   p->principal ? esc(&x, p->principal) : "?");
         for (size_t i = 0; i < p->ops.len; i++) {
                 const struct plan_op *op = p->ops.items[i];
                 count[op->action]++;
                 if (op->resource == PLAN_TOPIC)
-                        text_topic(&b, op);
+                        text_topic(&b, &x, op);
                 else if (op->resource == PLAN_ACL)
-                        text_acl(&b, op);
+                        text_acl(&b, &x, op);
                 else if (op->resource == PLAN_SUBJECT)
-                        text_subject(&b, op);
+                        text_subject(&b, &x, op);
                 else
-                        text_quota(&b, op);
+                        text_quota(&b, &x, op);
         }
         for (size_t i = 0; i < p->problems.len; i++)
-                buf_printf(&b, "  ! %s\n", ((struct plan_problem *)p->problems.items[i])->message);
+                buf_printf(&b, "  ! %s\n",
+                           esc(&x, ((struct plan_problem *)p->problems.items[i])->message));
         if (plan_change_count(p) == 0)
                 buf_puts(&b, "No changes. Kafka and the registry match the spec.\n");
         else
@@ -142,6 +225,7 @@ char *plan_render_text(const struct plan *p)
         if (count[PLAN_ORPHAN] || p->problems.len)
                 buf_printf(&b, "%d orphaned (kept), %zu problems.\n", count[PLAN_ORPHAN],
                            p->problems.len);
+        esc_release(&x);
         if (b.failed) {
                 buf_release(&b);
                 return NULL;

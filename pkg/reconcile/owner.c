@@ -3,11 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
 bool claim_conflicts(const struct claim *a, const struct claim *b)
 {
-        return a->domain[0] && strcmp(a->domain, b->domain) == 0;
+        if (!a->domain[0] || !b->domain[0])
+                return false;
+        if (a->nested || b->nested)
+                return strcmp(a->domain, b->domain) == 0;
+        return model_domains_overlap(a->domain, b->domain);
 }
 
 bool claim_precedes(const struct claim *a, const struct claim *b)

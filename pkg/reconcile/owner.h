@@ -14,9 +14,11 @@ struct claim {
         const char *key;
         const char *domain;
         const char *created; /* RFC 3339 UTC, so that text order is time order */
+        bool nested;         /* a MeshPolicy allows claims inside one another */
 };
 
-/* Whether two claims are on the same domain (and so cannot both be served). */
+/* Whether two claims clash: domains are a tree, so the same domain, an ancestor or a
+ * descendant (model_domains_overlap) — only the same domain when either claim is `nested`. */
 bool claim_conflicts(const struct claim *a, const struct claim *b);
 
 /* Whether `a` takes precedence over `b`: created earlier, or at the same second with the

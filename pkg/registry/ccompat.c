@@ -15,6 +15,7 @@
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
 #include "pkg/registry/registry.h"
+#include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
 /* Longest piece of a non-JSON error body quoted in a message. */
@@ -33,9 +34,8 @@ const struct subject *ccompat_wanted(const struct product *want, const char *nam
 
 bool ccompat_observes(const char *name, const char *domain, const struct product *want)
 {
-        size_t n = domain ? strlen(domain) : 0;
-
-        if (n > 0 && strncmp(name, domain, n) == 0 && name[n] == '.')
+        /* the domain's own names only: never a longer domain's (docs/security.md) */
+        if (domain && *domain && model_subject_owned(name, domain))
                 return true;
         return ccompat_wanted(want, name) != NULL;
 }

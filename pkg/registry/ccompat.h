@@ -23,8 +23,9 @@ struct vec;
 #define CCOMPAT_REASONS_MAX 4096
 
 /*
- * True when registry_observe() reads subject `name`: it lies in `domain` (starts with
- * "<domain>.") or is named in want->subjects (`want` may be NULL).
+ * True when registry_observe() reads subject `name`: it is one of `domain`'s own names
+ * (model_subject_owned: never a longer domain's) or is named in want->subjects (`want` may be
+ * NULL).
  */
 bool ccompat_observes(const char *name, const char *domain, const struct product *want);
 

@@ -164,7 +164,10 @@ static void decide(const struct status_input *in, struct cond c[3], char **scrat
         switch (in->outcome) {
         case STATUS_INVALID:
         case STATUS_CONFLICT:
-                c[0].reason = in->outcome == STATUS_INVALID ? "InvalidSpec" : "DomainConflict";
+        case STATUS_POLICY:
+                c[0].reason = in->outcome == STATUS_INVALID    ? "InvalidSpec"
+                              : in->outcome == STATUS_CONFLICT ? "DomainConflict"
+                                                               : "PolicyViolation";
                 c[0].message = in->message;
                 c[2] = (struct cond){"Stalled", "True", c[0].reason, in->message};
                 return;

@@ -34,6 +34,7 @@ enum status_outcome {
         STATUS_SUSPENDED,   /* spec.suspend: observed only */
         STATUS_DELETING,    /* finalizer at work */
         STATUS_PROGRESSING, /* the plan is about to be applied */
+        STATUS_POLICY,      /* the platform's MeshPolicy refuses the spec: nothing touched */
 };
 
 struct status_input {

@@ -60,13 +60,31 @@ int diags_add(struct diags *d, const char *file, int line, int col, const char *
         return -1;
 }
 
+/* Spec text in a diagnostic is shown escaped, so that a newline or a terminal escape in a
+ * field can never forge another diagnostic line. */
+static void put_escaped(FILE *out, const char *s)
+{
+        for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+                if (*c == '\n')
+                        fputs("\\n", out);
+                else if (*c < 0x20 || *c == 0x7f)
+                        fprintf(out, "\\x%02x", *c);
+                else
+                        fputc(*c, out);
+        }
+}
+
 void diags_print(const struct diags *d, FILE *out)
 {
         for (size_t i = 0; i < d->items.len; i++) {
                 const struct diag *g = d->items.items[i];
-                fprintf(out, "%s:%d:%d: error: %s", g->file, g->line, g->col, g->msg);
-                if (g->path)
-                        fprintf(out, ", at %s", g->path);
+                put_escaped(out, g->file);
+                fprintf(out, ":%d:%d: error: ", g->line, g->col);
+                put_escaped(out, g->msg);
+                if (g->path) {
+                        fputs(", at ", out);
+                        put_escaped(out, g->path);
+                }
                 fputc('\n', out);
         }
         if (d->items.len >= DIAGS_MAX)

@@ -21,6 +21,7 @@ declare -A may=(
         [kube]="base yaml"
         [runtime]="base kube"
         [catalog]="base model yaml asyncapi"
+        [policy]="base model yaml"
 )
 fail=0
 for dir in pkg/*/; do

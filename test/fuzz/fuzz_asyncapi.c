@@ -1,6 +1,8 @@
 /*
  * libFuzzer target: any bytes through the AsyncAPI reader and, when they parse, through the
- * planner and both renderers. Must never crash, leak or allocate without bound.
+ * planner and both renderers. Must never crash, leak or allocate without bound, and whatever the
+ * reader accepts must pass the planner's tenancy gate (docs/security.md): a spec the reader
+ * lets through that plans outside its domain is a finding.
  * Build: cmake --preset fuzz && cmake --build --preset fuzz
  * Run:   build-fuzz/fuzz_asyncapi -max_total_time=60 test/fuzz/corpus/asyncapi
  */
@@ -29,6 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         free(plan_render_text(&p));
                         free(plan_render_json(&p));
                         plan_release(&p);
+                } else if (have && err.kind == ERR_INVALID) {
+                        abort(); /* the reader accepted what the scope gate refuses */
                 }
                 product_free(have);
         }

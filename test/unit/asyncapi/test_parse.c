@@ -122,7 +122,7 @@ Test(asyncapi, manifest_from_memory_uses_spec_schemas)
             "metadata: {name: shop}\nspec:\n  principal: User:shop-svc\n"
             "  deletionPolicy: Delete\n  quotas: {producerByteRate: 1048576}\n"
             "  schemas:\n    /s/o.avsc: '{\"type\":\"record\",\"name\":\"O\","
-            "\"namespace\":\"acme\",\"fields\":[]}'\n"
+            "\"namespace\":\"acme.shop._public\",\"fields\":[]}'\n"
             "  asyncapi:\n    asyncapi: 2.5.0\n    id: urn:acme:shop\n    channels:\n"
             "      _public/orders:\n        publish:\n          message:\n"
             "            bindings: {kafka: {schemaLookupStrategy: RecordNameStrategy}}\n"
@@ -130,12 +130,13 @@ Test(asyncapi, manifest_from_memory_uses_spec_schemas)
         struct diags d;
         struct product *p = load(doc, &d);
 
-        cr_assert_not_null(p);
+        cr_assert_not_null(p, "%zu diagnostics", d.items.len);
         cr_assert_str_eq(p->principal, "User:shop-svc");
         cr_assert_eq(p->deletion, DELETION_DELETE);
         cr_assert_eq(p->quota->values[QUOTA_PRODUCER_BYTE_RATE], 1048576);
         cr_assert_str_eq(p->quota->user, "shop-svc");
-        cr_assert_not_null(product_subject(p, "acme.O"), "RecordNameStrategy: namespace.name");
+        cr_assert_not_null(product_subject(p, "acme.shop._public.O"),
+                           "RecordNameStrategy: namespace.name");
         product_free(p);
         diags_release(&d);
 }

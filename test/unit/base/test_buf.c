@@ -45,3 +45,17 @@ Test(buf, detach_hands_over_and_empties)
         cr_assert_null(b.data);
         free(s);
 }
+
+Test(buf, quoted_escapes_what_yaml_cannot_hold_raw)
+{
+        struct buf b;
+
+        buf_init(&b, 1024);
+        buf_put_quoted(&b, "a\x7f"
+                           "b\xc2\x85"
+                           "c\xef\xbb\xbf"
+                           "d\xef\xbf\xbf"
+                           "e\xc3\xa9\x01\xe2\x80\xa8");
+        cr_assert_str_eq(b.data, "\"a\\u007fb\\u0085c\\ufeffd\\uffffe\xc3\xa9\\u0001\\u2028\"");
+        buf_release(&b);
+}

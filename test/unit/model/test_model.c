@@ -143,3 +143,61 @@ Test(model, product_sort_dedups_acls)
         cr_assert_null(product_topic(p, "d.c"));
         product_free(p);
 }
+
+Test(model, domains_are_trees_of_plain_segments)
+{
+        const char *why = NULL;
+
+        cr_assert(model_domain_valid("london.hammersmith.olympia", NULL));
+        cr_assert(model_domain_valid("a-b.c_d.x9", NULL));
+        cr_assert_not(model_domain_valid("a._public", &why));
+        cr_assert(strstr(why, "access-level"), "%s", why);
+        cr_assert_not(model_domain_valid("_private.a", NULL));
+        cr_assert_not(model_domain_valid("a._x", NULL));
+        cr_assert_not(model_domain_valid("a..b", NULL));
+        cr_assert_not(model_domain_valid(".a", NULL));
+        cr_assert_not(model_domain_valid("a.", NULL));
+        cr_assert_not(model_domain_valid("", NULL));
+        cr_assert_not(model_domain_valid("a*", NULL));
+}
+
+Test(model, a_longer_domains_names_are_never_ours)
+{
+        cr_assert(model_topic_owned("a.b._public.x", "a.b"));
+        cr_assert(model_topic_owned("a.b._private.c.d", "a.b"));
+        cr_assert_not(model_topic_owned("a.b.c._public.x", "a.b"), "a.b.c's topic");
+        cr_assert_not(model_topic_owned("a.b.x", "a.b"), "no access level: a.b.x's");
+        cr_assert_not(model_topic_owned("a.b._public", "a.b"));
+        cr_assert_not(model_topic_owned("a.b._public.", "a.b"));
+        cr_assert_not(model_topic_owned("a.bc._public.x", "a.b"));
+        cr_assert_not(model_subject_owned("a.b.Record", "a.b"));
+        cr_assert(model_subject_owned("a.b._public.x-value", "a.b"));
+        struct acl *grant =
+            acl_new(ACL_RES_TOPIC, "a.b.c._protected.t", ACL_PAT_LITERAL, "User:z", ACL_OP_READ);
+        cr_assert_not(model_acl_owned(grant, "a.b", "User:a.b"), "the child's grant");
+        acl_free(grant);
+}
+
+Test(model, principals_never_wildcards_or_anonymous)
+{
+        cr_assert(model_principal_valid("User:a.b", NULL));
+        cr_assert(model_principal_valid("User:CN=app, O=acme", NULL));
+        cr_assert_not(model_principal_valid("User:*", NULL));
+        cr_assert_not(model_principal_valid("User:a*", NULL));
+        cr_assert_not(model_principal_valid("User:ANONYMOUS", NULL));
+        cr_assert_not(model_principal_valid("User:Anonymous", NULL));
+        cr_assert_not(model_principal_valid("User:", NULL));
+        cr_assert_not(model_principal_valid("Group:x", NULL));
+        cr_assert_not(model_principal_valid("User:a\nb", NULL));
+        cr_assert_not(model_principal_valid("User: a", NULL));
+}
+
+Test(model, claims_overlap_along_the_tree)
+{
+        cr_assert(model_domains_overlap("a.b", "a.b"));
+        cr_assert(model_domains_overlap("a.b", "a.b.c"));
+        cr_assert(model_domains_overlap("a.b.c.d", "a"));
+        cr_assert_not(model_domains_overlap("a.b", "a.bc"));
+        cr_assert_not(model_domains_overlap("a.bc", "a.b"));
+        cr_assert_not(model_domains_overlap("a.b", "a.c"));
+}

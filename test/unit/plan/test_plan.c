@@ -56,7 +56,7 @@ static void build(struct product *want, struct product *have, unsigned flags, st
 
         product_sort(want);
         product_sort(have);
-        cr_assert_eq(plan_build(want, have, flags, out, &err), 0);
+        cr_assert_eq(plan_build(want, have, flags, out, &err), 0, "%s", err.msg);
 }
 
 Test(plan, empty_cluster_creates_everything_in_order)
@@ -88,12 +88,14 @@ Test(plan, same_state_is_no_change)
         struct product *want = product(), *have = product();
         struct plan p;
 
-        topic_set_config(add_topic(want, D ".t", 3), "retention.ms", "1000");
-        topic_set_config(add_topic(have, D ".t", 3), "retention.ms", "1000");
-        add_acl(want, D ".t", "User:x", ACL_OP_READ);
-        add_acl(have, D ".t", "User:x", ACL_OP_READ);
-        add_subject(want, D ".t-value", "{\"type\": \"record\", \"name\": \"R\", \"fields\": []}");
-        add_subject(have, D ".t-value", "{\"name\":\"R\",\"type\":\"record\",\"fields\":[]}");
+        topic_set_config(add_topic(want, D "._private.t", 3), "retention.ms", "1000");
+        topic_set_config(add_topic(have, D "._private.t", 3), "retention.ms", "1000");
+        add_acl(want, D "._private.t", "User:x", ACL_OP_READ);
+        add_acl(have, D "._private.t", "User:x", ACL_OP_READ);
+        add_subject(want, D "._private.t-value",
+                    "{\"type\": \"record\", \"name\": \"R\", \"fields\": []}");
+        add_subject(have, D "._private.t-value",
+                    "{\"name\":\"R\",\"type\":\"record\",\"fields\":[]}");
         build(want, have, 0, &p);
         cr_assert_eq(plan_change_count(&p), 0, "formatting and key order are not changes");
         cr_assert_eq(p.problems.len, 0);
@@ -107,8 +109,8 @@ Test(plan, partitions_grow)
         struct product *want = product(), *have = product();
         struct plan p;
 
-        add_topic(want, D ".t", 6);
-        add_topic(have, D ".t", 3);
+        add_topic(want, D "._private.t", 6);
+        add_topic(have, D "._private.t", 3);
         build(want, have, 0, &p);
         cr_assert_eq(count(&p, PLAN_UPDATE, PLAN_TOPIC), 1);
         cr_assert(((struct plan_op *)p.ops.items[0])->grow_partitions);
@@ -123,8 +125,8 @@ Test(plan, shrink_is_terminal)
         struct product *want = product(), *have = product();
         struct plan p;
 
-        topic_set_config(add_topic(want, D ".t", 3), "retention.ms", "5");
-        add_topic(have, D ".t", 6);
+        topic_set_config(add_topic(want, D "._private.t", 3), "retention.ms", "5");
+        add_topic(have, D "._private.t", 6);
         build(want, have, 0, &p);
         cr_assert_eq(p.problems.len, 1);
         struct plan_problem *pr = p.problems.items[0];
@@ -143,8 +145,8 @@ Test(plan, replication_factor_change_is_a_problem)
         struct product *want = product(), *have = product();
         struct plan p;
 
-        add_topic(want, D ".t", 3)->replicas = 3;
-        add_topic(have, D ".t", 3);
+        add_topic(want, D "._private.t", 3)->replicas = 3;
+        add_topic(have, D "._private.t", 3);
         build(want, have, 0, &p);
         cr_assert_eq(p.problems.len, 1);
         cr_assert_str_eq(((struct plan_problem *)p.problems.items[0])->reason,
@@ -161,8 +163,8 @@ Test(plan, out_of_band_config_is_drift)
         struct plan p;
         struct topic *h;
 
-        topic_set_config(add_topic(want, D ".t", 3), "retention.ms", "1000");
-        h = add_topic(have, D ".t", 3);
+        topic_set_config(add_topic(want, D "._private.t", 3), "retention.ms", "1000");
+        h = add_topic(have, D "._private.t", 3);
         topic_set_config(h, "retention.ms", "1000");
         topic_set_config(h, "segment.ms", "60000");
         build(want, have, 0, &p);
@@ -245,8 +247,8 @@ Test(plan, undeclared_topics_orphan_or_prune)
         struct product *want = product(), *have = product();
         struct plan p;
 
-        add_topic(have, D ".old", 1);
-        add_subject(have, D ".old-value", "\"string\"");
+        add_topic(have, D "._private.old", 1);
+        add_subject(have, D "._private.old-value", "\"string\"");
         build(want, have, 0, &p);
         cr_assert_eq(count(&p, PLAN_ORPHAN, PLAN_TOPIC), 1);
         cr_assert_eq(count(&p, PLAN_ORPHAN, PLAN_SUBJECT), 1);
@@ -288,10 +290,10 @@ Test(plan, schema_and_compatibility_changes)
         struct plan p;
         struct subject *h;
 
-        add_subject(want, D ".a-value", "{\"type\":\"int\"}");
-        add_subject(have, D ".a-value", "{\"type\":\"long\"}");
-        add_subject(want, D ".b-value", "{\"type\":\"int\"}");
-        h = add_subject(have, D ".b-value", "{\"type\":\"int\"}");
+        add_subject(want, D "._private.a-value", "{\"type\":\"int\"}");
+        add_subject(have, D "._private.a-value", "{\"type\":\"long\"}");
+        add_subject(want, D "._private.b-value", "{\"type\":\"int\"}");
+        h = add_subject(have, D "._private.b-value", "{\"type\":\"int\"}");
         free(h->compatibility);
         h->compatibility = strdup("BACKWARD");
         build(want, have, 0, &p);

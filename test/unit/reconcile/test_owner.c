@@ -2,7 +2,7 @@
 
 #include "pkg/reconcile/owner.h"
 
-static const struct claim self = {"shop/orders", "acme.orders", "2026-01-02T00:00:00Z"};
+static const struct claim self = {"shop/orders", "acme.orders", "2026-01-02T00:00:00Z", false};
 
 static void owner_of(const struct claim *me, const struct claim *others, size_t n, char *out,
                      size_t len)
@@ -22,7 +22,7 @@ Test(owner, alone_it_owns_its_domain)
 
 Test(owner, an_older_claim_on_the_same_domain_owns_it)
 {
-        struct claim others[] = {{"ops/copy", "acme.orders", "2026-01-01T00:00:00Z"}};
+        struct claim others[] = {{"ops/copy", "acme.orders", "2026-01-01T00:00:00Z", false}};
         char owner[64];
 
         owner_of(&self, others, 1, owner, sizeof(owner));
@@ -31,7 +31,7 @@ Test(owner, an_older_claim_on_the_same_domain_owns_it)
 
 Test(owner, a_newer_claim_does_not)
 {
-        struct claim others[] = {{"ops/copy", "acme.orders", "2026-01-03T00:00:00Z"}};
+        struct claim others[] = {{"ops/copy", "acme.orders", "2026-01-03T00:00:00Z", false}};
         char owner[64];
 
         owner_of(&self, others, 1, owner, sizeof(owner));
@@ -40,8 +40,8 @@ Test(owner, a_newer_claim_does_not)
 
 Test(owner, the_same_second_goes_to_the_smaller_key)
 {
-        struct claim older_key = {"a/x", "acme.orders", "2026-01-02T00:00:00Z"};
-        struct claim newer_key = {"z/x", "acme.orders", "2026-01-02T00:00:00Z"};
+        struct claim older_key = {"a/x", "acme.orders", "2026-01-02T00:00:00Z", false};
+        struct claim newer_key = {"z/x", "acme.orders", "2026-01-02T00:00:00Z", false};
 
         cr_assert(claim_precedes(&older_key, &self));
         cr_assert(!claim_precedes(&newer_key, &self));
@@ -50,8 +50,8 @@ Test(owner, the_same_second_goes_to_the_smaller_key)
 
 Test(owner, other_domains_do_not_conflict)
 {
-        struct claim others[] = {{"ops/pay", "acme.payments", "2025-01-01T00:00:00Z"},
-                                 {"ops/ord", "acme.order", "2025-01-01T00:00:00Z"}};
+        struct claim others[] = {{"ops/pay", "acme.payments", "2025-01-01T00:00:00Z", false},
+                                 {"ops/ord", "acme.order", "2025-01-01T00:00:00Z", false}};
         char owner[64];
 
         owner_of(&self, others, 2, owner, sizeof(owner));
@@ -60,9 +60,9 @@ Test(owner, other_domains_do_not_conflict)
 
 Test(owner, among_several_older_claims_the_smallest_key_is_named)
 {
-        struct claim others[] = {{"ops/b", "acme.orders", "2025-06-01T00:00:00Z"},
-                                 {"ops/a", "acme.orders", "2025-07-01T00:00:00Z"},
-                                 {"ops/0", "acme.orders", "2027-01-01T00:00:00Z"}};
+        struct claim others[] = {{"ops/b", "acme.orders", "2025-06-01T00:00:00Z", false},
+                                 {"ops/a", "acme.orders", "2025-07-01T00:00:00Z", false},
+                                 {"ops/0", "acme.orders", "2027-01-01T00:00:00Z", false}};
         char owner[64];
 
         owner_of(&self, others, 3, owner, sizeof(owner));
@@ -71,8 +71,24 @@ Test(owner, among_several_older_claims_the_smallest_key_is_named)
 
 Test(owner, an_empty_domain_claims_nothing)
 {
-        struct claim none = {"x/none", "", "2026-01-02T00:00:00Z"};
-        struct claim older = {"x/old", "", "2020-01-01T00:00:00Z"};
+        struct claim none = {"x/none", "", "2026-01-02T00:00:00Z", false};
+        struct claim older = {"x/old", "", "2020-01-01T00:00:00Z", false};
 
         cr_assert(!claim_conflicts(&none, &older));
+}
+
+Test(owner, domains_are_a_tree)
+{
+        struct claim parent = {"a/p", "acme", "2026-01-01T00:00:00Z", false};
+        struct claim child = {"b/c", "acme.orders.eu", "2026-01-02T00:00:00Z", false};
+        struct claim sibling = {"c/s", "acme.ordersx", "2026-01-03T00:00:00Z", false};
+        char owner[64] = "";
+
+        cr_assert(claim_conflicts(&parent, &child), "an ancestor's claim clashes");
+        cr_assert(claim_conflicts(&child, &parent), "and a descendant's");
+        cr_assert_not(claim_conflicts(&sibling, &self), "acme.ordersx is not below acme.orders");
+        claim_owner_step(&child, &parent, owner, sizeof(owner));
+        cr_assert_str_eq(owner, "a/p", "the older parent owns: the child is a DomainConflict");
+        child.nested = true;
+        cr_assert_not(claim_conflicts(&parent, &child), "unless a MeshPolicy allows nesting");
 }

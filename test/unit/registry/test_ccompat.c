@@ -109,6 +109,8 @@ Test(ccompat, observes_domain_and_wanted_subjects)
         cr_assert_eq(n, 3, "london.x.* twice and the wanted record-name subject");
         cr_assert_not(ccompat_observes("london.xy._public.other-value", "london.x", want));
         cr_assert_not(ccompat_observes("com.acme.Attendee", "london.x", NULL));
+        cr_assert_not(ccompat_observes("london.x.sub._public.t-value", "london.x", NULL),
+                      "a longer domain's subject is not observed");
         vec_release(&names, free);
         json_object_put(j);
         product_free(want);
