@@ -239,9 +239,11 @@ static void check_extensions(struct actx *c)
 {
         for (size_t i = 0; i < c->doc->len; i++)
                 if (str_starts_with(c->doc->keys[i], "x-specmesh-") &&
-                    strcmp(c->doc->keys[i], "x-specmesh-quotas") != 0)
+                    strcmp(c->doc->keys[i], "x-specmesh-quotas") != 0 &&
+                    strcmp(c->doc->keys[i], "x-specmesh-inline-schemas") != 0)
                         actx_error(c, c->doc->items[i], c->doc->keys[i],
-                                   "unknown extension '%s' (known: x-specmesh-quotas)",
+                                   "unknown extension '%s' (known: x-specmesh-quotas, "
+                                   "x-specmesh-inline-schemas)",
                                    c->doc->keys[i]);
 }
 

@@ -477,6 +477,10 @@ static bool acl_in_scope(const struct plan_op *op, const char *d, const char *ow
 
         if (!model_acl_owned(a, d, owner) || a->perm != ACL_PERM_ALLOW)
                 return op->action == PLAN_DELETE && model_acl_owned(a, d, owner);
+        /* the SpecMesh CLI's undotted form is this domain's only to remove: created, it would
+         * also cover longer names (`a.b` covers `a.bc`) */
+        if (op->action != PLAN_DELETE && model_acl_legacy(a, d, owner))
+                return false;
         if (op->action == PLAN_DELETE || strcmp(a->principal, owner) == 0)
                 return true;
         /* someone else's access: read-only, on the domain's own topics */

@@ -156,8 +156,7 @@ static void text_acl(struct buf *b, struct esc *x, const struct plan_op *op)
                 buf_puts(b, "  (SpecMesh legacy form: replaced by LITERAL)");
         else if (op->legacy)
                 buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)", esc(x, a->name));
-        buf_putc(b, '
-');
+        buf_putc(b, '\n');
 }
 
 static void text_subject(struct buf *b, struct esc *x, const struct plan_op *op)

@@ -314,15 +314,15 @@ Test(plan, referenced_subjects_come_first)
         struct plan p;
         const struct plan_op *first, *second;
 
-        subject_add_ref(add_subject(want, D ".a-value", "{\"type\":\"record\"}"), "z.Money",
-                        D ".z.Money", 0);
-        add_subject(want, D ".z.Money", "{\"type\":\"record\",\"name\":\"Money\"}");
+        subject_add_ref(add_subject(want, D "._public.a-value", "{\"type\":\"record\"}"), "z.Money",
+                        D "._public.z.Money", 0);
+        add_subject(want, D "._public.z.Money", "{\"type\":\"record\",\"name\":\"Money\"}");
         build(want, have, 0, &p);
         cr_assert_eq(p.ops.len, 2);
         first = p.ops.items[0];
         second = p.ops.items[1];
-        cr_assert_str_eq(first->want_subject->name, D ".z.Money");
-        cr_assert_str_eq(second->want_subject->name, D ".a-value");
+        cr_assert_str_eq(first->want_subject->name, D "._public.z.Money");
+        cr_assert_str_eq(second->want_subject->name, D "._public.a-value");
         cr_assert_eq(second->want_subject->refs.len, 1);
         plan_release(&p);
         product_free(want);
@@ -336,28 +336,30 @@ Test(plan, a_changed_reference_updates_its_users)
         struct plan p;
         struct subject *h;
 
-        subject_add_ref(add_subject(want, D ".a-value", "{\"type\":\"string\"}"), "M", D ".M", 0);
-        add_subject(want, D ".M", "{\"type\":\"long\"}");
-        h = add_subject(have, D ".a-value", "{\"type\":\"string\"}");
+        subject_add_ref(add_subject(want, D "._public.a-value", "{\"type\":\"string\"}"), "M",
+                        D "._public.M", 0);
+        add_subject(want, D "._public.M", "{\"type\":\"long\"}");
+        h = add_subject(have, D "._public.a-value", "{\"type\":\"string\"}");
         h->version = 1;
-        subject_add_ref(h, "M", D ".M", 1);
-        add_subject(have, D ".M", "{\"type\":\"long\"}")->version = 1;
+        subject_add_ref(h, "M", D "._public.M", 1);
+        add_subject(have, D "._public.M", "{\"type\":\"long\"}")->version = 1;
         build(want, have, 0, &p);
         cr_assert_eq(p.ops.len, 0, "same texts, same references: no change");
         plan_release(&p);
 
-        ((struct subject *)product_subject(have, D ".M"))->version = 2;
+        ((struct subject *)product_subject(have, D "._public.M"))->version = 2;
         build(want, have, 0, &p);
         cr_assert_eq(p.ops.len, 1, "the user points at v1, the latest is v2");
         cr_assert(((struct plan_op *)p.ops.items[0])->new_schema);
         plan_release(&p);
 
-        ((struct subject *)product_subject(have, D ".M"))->version = 1;
-        free(((struct subject *)product_subject(want, D ".M"))->schema);
-        ((struct subject *)product_subject(want, D ".M"))->schema = strdup("{\"type\":\"int\"}");
+        ((struct subject *)product_subject(have, D "._public.M"))->version = 1;
+        free(((struct subject *)product_subject(want, D "._public.M"))->schema);
+        ((struct subject *)product_subject(want, D "._public.M"))->schema =
+            strdup("{\"type\":\"int\"}");
         build(want, have, 0, &p);
         cr_assert_eq(count(&p, PLAN_UPDATE, PLAN_SUBJECT), 2);
-        cr_assert_str_eq(((struct plan_op *)p.ops.items[0])->want_subject->name, D ".M");
+        cr_assert_str_eq(((struct plan_op *)p.ops.items[0])->want_subject->name, D "._public.M");
         plan_release(&p);
         product_free(want);
         product_free(have);

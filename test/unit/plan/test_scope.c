@@ -245,6 +245,12 @@ static void check_op(const struct plan_op *op)
         case PLAN_ACL:
                 if (a->resource == ACL_RES_CLUSTER) {
                         cr_assert_str_eq(a->principal, "User:a.b");
+                } else if (a->pattern == ACL_PAT_PREFIXED && op->legacy) {
+                        /* the SpecMesh CLI's form of a.b's own set, only ever deleted */
+                        cr_assert(op->action == PLAN_DELETE && a->perm == ACL_PERM_ALLOW &&
+                                      (!strcmp(n, "a.b") || !strcmp(n, "a.b._public") ||
+                                       !strcmp(n, "a.b._private") || !strcmp(n, "a.b._protected")),
+                                  "legacy acl op on %s", n);
                 } else if (a->pattern == ACL_PAT_PREFIXED) {
                         cr_assert(!strcmp(n, "a.b.") || !strcmp(n, "a.b._public.") ||
                                       !strcmp(n, "a.b._private.") || !strcmp(n, "a.b._protected."),
