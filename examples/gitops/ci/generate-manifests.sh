@@ -4,7 +4,7 @@
 #   SPECS/<name>/asyncapi.yaml      the product's AsyncAPI document (schemas $ref'd beside it)
 #   SPECS/<name>/spec.yaml          optional: more DataProduct spec fields (deletionPolicy,
 #                                   quotas, principal, suspend), written under `spec:` as is
-# into OUT/<name>.yaml, one per product; manifests in OUT without a product are removed, so
+# into OUT/<name>.yaml, one per product; *.yaml in OUT without a product are removed, so
 # deleting a product's folder deletes the DataProduct (with `prune: true` / Argo CD's prune).
 # `specmesh manifest` output is byte-identical for the same input, so an unchanged spec makes
 # no diff.
@@ -24,8 +24,15 @@ for doc in "$specs"/*/asyncapi.yaml; do
         [ -f "$extra" ] && sed 's/^/  /' "$extra" >>"$tmp/$name.yaml"
 done
 if [ "$check" = --check ]; then
-        if ! diff -r "$tmp" "$out" >/dev/null 2>&1; then
-                diff -r "$tmp" "$out" || true
+        stale=0
+        for m in "$tmp"/*.yaml; do
+                [ -f "$m" ] || continue
+                diff -u "$out/$(basename "$m")" "$m" || stale=1
+        done
+        for m in "$out"/*.yaml; do
+                [ -f "$m" ] && [ ! -f "$tmp/$(basename "$m")" ] && { echo "no product for $m"; stale=1; }
+        done
+        if [ "$stale" = 1 ]; then
                 echo "manifests in $out are not up to date: run $0 $specs $out $ns" >&2
                 exit 1
         fi
