@@ -103,16 +103,24 @@ dp_gone() { ! dp_exists "$1"; }
 # annotation `flux reconcile` sets) instead of waiting for its interval.
 g() { git -C "$work/repo" -c user.name=e2e -c user.email=e2e@specmesh.invalid "$@"; }
 rev=
-commit() {
+# push MESSAGE: regenerate manifests/ from products/ (the CI script), commit, push
+push() {
         SPECMESH=$SM "$root/examples/gitops/ci/generate-manifests.sh" "$work/repo/products" \
                 "$work/repo/manifests" "$ns"
         g add -A && g commit -qm "$1" && g push -q origin HEAD:main
         rev=$(g rev-parse HEAD)
+}
+fetched() {
+        [[ "$(kube_admin get gitrepository -n flux-system "$ks" -o jsonpath='{.status.artifact.revision}' 2>/dev/null)" == *"$rev" ]]
+}
+# commit MESSAGE: push, then ask Flux to look now (what `flux reconcile` does) instead of
+# waiting for the interval
+commit() {
         local now
+        push "$1"
         now=$(date +%s%N)
         kube_admin annotate -n flux-system --overwrite gitrepository "$ks" "reconcile.fluxcd.io/requestedAt=$now" >/dev/null
-        poll 30 "the GitRepository to fetch $rev" bash -c \
-                "kubectl --kubeconfig '$KUBECONFIG' get gitrepository -n flux-system '$ks' -o jsonpath='{.status.artifact.revision}' | grep -q '$rev'"
+        poll 30 "the GitRepository to fetch $rev" fetched
         kube_admin annotate -n flux-system --overwrite kustomization "$ks" "reconcile.fluxcd.io/requestedAt=$now" >/dev/null
 }
 products() { echo "$work/repo/products"; }
@@ -142,9 +150,11 @@ sed -e "s/name: data-products/name: $ks/" -e 's/retryInterval: 1m/retryInterval:
         "$root/examples/gitops/flux/kustomization.yaml" >"$work/kustomization.yaml"
 
 step "commit two products while the operator is stopped: applied, but the Kustomization is not Ready"
-commit "two data products"
+push "two data products"
 kube_admin apply -f "$work/gitrepository.yaml" -f "$work/kustomization.yaml" >/dev/null
-poll 60 "Flux to apply both DataProducts" bash -c "$(declare -f kube_admin dp_exists); ns=$ns; dp_exists bigdatalondon && dp_exists transport"
+poll 30 "the GitRepository to fetch $rev" fetched
+both_exist() { dp_exists bigdatalondon && dp_exists transport; }
+poll 60 "Flux to apply both DataProducts" both_exist
 sleep 8 # several health-check polls of Flux; nothing can make the products Ready yet
 t_assert_eq "$(kready)" Unknown "Kustomization Ready while the products are not provisioned"
 t_assert_match "$(kmessage)" "[Rr]econcil|health" "the Kustomization says it is still working"
@@ -237,7 +247,8 @@ step "commit the removal of both products (prune): each one's deletionPolicy run
 rm -rf "$(products)/bigdatalondon" "$(products)/transport"
 commit "remove both products"
 poll 90 "Ready at $rev" ready_at "$rev"
-poll 60 "both DataProducts to be deleted" bash -c "$(declare -f kube_admin dp_exists dp_gone); ns=$ns; dp_gone bigdatalondon && dp_gone transport"
+both_gone() { dp_gone bigdatalondon && dp_gone transport; }
+poll 60 "both DataProducts to be deleted" both_gone
 kline
 t_assert_eq "$(kafka_partitions "$TUBE")" "" "transport (Delete): topic $TUBE deleted"
 t_assert_eq "$(kafka_acls_of "$TRN" | wc -l)" 0 "transport: no ACLs left"
