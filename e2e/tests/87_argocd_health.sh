@@ -91,7 +91,7 @@ kube_admin create namespace "$ns" >/dev/null
 step "new: applied while no operator runs -> Progressing"
 "$SM" manifest "$root/examples/bigdatalondon/asyncapi.yaml" --name bigdatalondon --namespace "$ns" >"$work/bdl.yaml"
 kube_admin apply -f "$work/bdl.yaml" >/dev/null
-check bigdatalondon Progressing "waiting for the specmesh operator" "new"
+check bigdatalondon Progressing "waiting for the (specmesh )?operator" "new"
 
 step "reconciling: the operator cannot reach the registry and retries -> Progressing"
 start_operator --registry-url http://127.0.0.1:19409/apis/ccompat/v7 # nothing listens there
