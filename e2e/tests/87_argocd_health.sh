@@ -39,7 +39,7 @@ e2e_forget_domain "$BDL"
 
 # start_operator [flags]: the operator as its ServiceAccount
 start_operator() {
-        "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --metrics-addr 127.0.0.1:19407 \
+        "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:19407 \
                 --resync 8 "$@" >>"$work/operator.log" 2>&1 &
         op_pid=$!
 }

@@ -65,7 +65,7 @@ trap cleanup EXIT
 for d in $BDL $TRN; do e2e_forget_domain "$d"; done
 
 start_operator() {
-        "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --metrics-addr 127.0.0.1:19406 \
+        "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:19406 \
                 --resync 8 >>"$work/operator.log" 2>&1 &
         op_pid=$!
 }

@@ -59,7 +59,7 @@ kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io --timeo
 kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-serviceaccount.yaml" \
         -f "$root/deploy/20-rbac.yaml" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
-"$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --metrics-addr 127.0.0.1:19408 \
+"$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:19408 \
         >"$work/operator.log" 2>&1 &
 op_pid=$!
 
