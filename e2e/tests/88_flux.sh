@@ -250,6 +250,8 @@ poll 90 "Ready at $rev" ready_at "$rev"
 both_gone() { dp_gone bigdatalondon && dp_gone transport; }
 poll 60 "both DataProducts to be deleted" both_gone
 kline
+tube_gone() { [ -z "$(kafka_partitions "$TUBE")" ]; }
+poll 30 "topic $TUBE to be deleted" tube_gone # Kafka deletes topics asynchronously
 t_assert_eq "$(kafka_partitions "$TUBE")" "" "transport (Delete): topic $TUBE deleted"
 t_assert_eq "$(kafka_acls_of "$TRN" | wc -l)" 0 "transport: no ACLs left"
 t_assert_eq "$(kafka_partitions "$ATTENDEE")" 5 "bigdatalondon (Retain): topic kept"
