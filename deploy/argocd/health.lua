@@ -55,7 +55,10 @@ local stalled = condition("Stalled")
 
 if obj.spec ~= nil and obj.spec.suspend == true then
   hs.status = "Suspended"
-  hs.message = text(ready, "suspended")
+  hs.message = "suspended"
+  if ready ~= nil and ready.message ~= nil and ready.message ~= "" then
+    hs.message = ready.message
+  end
   return hs
 end
 if stalled ~= nil and stalled.status == "True" then
