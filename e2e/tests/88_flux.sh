@@ -103,21 +103,22 @@ dp_gone() { ! dp_exists "$1"; }
 # annotation `flux reconcile` sets) instead of waiting for its interval.
 g() { git -C "$work/repo" -c user.name=e2e -c user.email=e2e@specmesh.invalid "$@"; }
 rev=
-# push MESSAGE: regenerate manifests/ from products/ (the CI script), commit, push
+# push MESSAGE [raw]: regenerate manifests/ from products/ (the CI script; not with raw: a
+# manifest written by hand, which the script would remove), commit, push
 push() {
-        SPECMESH=$SM "$root/examples/gitops/ci/generate-manifests.sh" "$work/repo/products" \
-                "$work/repo/manifests" "$ns"
+        [ "${2:-}" = raw ] || SPECMESH=$SM "$root/examples/gitops/ci/generate-manifests.sh" \
+                "$work/repo/products" "$work/repo/manifests" "$ns"
         g add -A && g commit -qm "$1" && g push -q origin HEAD:main
         rev=$(g rev-parse HEAD)
 }
 fetched() {
         [[ "$(kube_admin get gitrepository -n flux-system "$ks" -o jsonpath='{.status.artifact.revision}' 2>/dev/null)" == *"$rev" ]]
 }
-# commit MESSAGE: push, then ask Flux to look now (what `flux reconcile` does) instead of
-# waiting for the interval
+# commit MESSAGE [raw]: push, then ask Flux to look now (what `flux reconcile` does) instead
+# of waiting for the interval
 commit() {
         local now
-        push "$1"
+        push "$@"
         now=$(date +%s%N)
         kube_admin annotate -n flux-system --overwrite gitrepository "$ks" "reconcile.fluxcd.io/requestedAt=$now" >/dev/null
         poll 30 "the GitRepository to fetch $rev" fetched
@@ -201,7 +202,7 @@ sed -e 's/urn:london:hammersmith:transport/urn:london:hammersmith:broken/' \
         sed 's/^/    /' "$work/broken.yaml"
 } >"$work/broken-dp.yaml"
 cp "$work/broken-dp.yaml" "$work/repo/manifests/broken.yaml"
-commit "a broken spec"
+commit "a broken spec" raw
 poll 60 "the Kustomization to fail its health check at $rev" failed_at "$rev"
 kline
 t_assert_match "$(kmessage)" "DataProduct/$ns/broken status: 'Failed'" "the Kustomization names the DataProduct"
@@ -221,7 +222,7 @@ poll 30 "the broken DataProduct to be pruned" dp_gone broken
 step "commit a second product claiming bigdatalondon's domain: DomainConflict, Kafka untouched"
 sed -e "s/^  name: bigdatalondon$/  name: bdl-copy/" -e '0,/partitions: 3/s//partitions: 9/' \
         "$work/repo/manifests/bigdatalondon.yaml" >"$work/repo/manifests/bdl-copy.yaml"
-commit "a conflicting claim"
+commit "a conflicting claim" raw
 poll 60 "the Kustomization to fail its health check at $rev" failed_at "$rev"
 kline
 t_assert_match "$(kmessage)" "DataProduct/$ns/bdl-copy status: 'Failed'" "the Kustomization names the DataProduct"
