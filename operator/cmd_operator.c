@@ -46,12 +46,13 @@ static const char usage[] =
     "SIGTERM or SIGINT stops it: in-flight reconciles finish, the Lease is released.\n"
     "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost.\n\n";
 
-static volatile sig_atomic_t stopping;
+/* lock-free, so the signal handler may set it (C11 7.14.1.1); every thread reads it */
+static atomic_int stopping;
 
 static void on_signal(int sig)
 {
         (void)sig;
-        stopping = 1;
+        atomic_store(&stopping, 1);
 }
 
 struct opts {
@@ -278,7 +279,7 @@ static void free_workers(struct operator* op)
 /* Block until a signal or a lost lease. */
 static void wait_for_stop(struct leader *l)
 {
-        while (!stopping && !(l && atomic_load(&l->lost))) {
+        while (!atomic_load(&stopping) && !(l && atomic_load(&l->lost))) {
                 struct timespec ts = {0, 200 * 1000000L};
                 nanosleep(&ts, NULL);
         }
@@ -358,7 +359,7 @@ out:
         if (err.msg[0])
                 fprintf(stderr, "specmesh operator: %s\n", err.msg);
         if (h.leader) {
-                stopping = 1;
+                atomic_store(&stopping, 1);
                 leader_release(&l);
         }
         httpd_stop(&web);
@@ -391,7 +392,9 @@ int cmd_operator(int argc, char **argv)
                                 "FILE or set SPECMESH_KAFKA_CONFIG\n");
                 return EXIT_ERROR;
         }
+        spec_cache_init(&op.specs);
         rc = run(&o, &op);
+        spec_cache_release(&op.specs);
         curl_global_cleanup();
         return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "operator/cli.h"
 #include "operator/engine.h"
+#include "pkg/reconcile/speccache.h"
 #include "pkg/runtime/controller.h"
 #include "pkg/runtime/metrics.h"
 
@@ -33,7 +34,8 @@ struct operator
         struct metrics metrics;
         struct op_worker *workers;
         int nworkers;
-        atomic_ulong rid; /* reconcile ids for the logs */
+        atomic_ulong rid;        /* reconcile ids for the logs */
+        struct spec_cache specs; /* parsed specs, one per object and generation */
 };
 
 extern const struct controller_ops dp_ops;

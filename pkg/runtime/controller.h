@@ -16,7 +16,6 @@
 #define PKG_RUNTIME_CONTROLLER_H
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,11 +74,13 @@ struct controller {
         pthread_cond_t wake; /* resync sleeps on it */
         struct map cache;    /* key -> struct cached * */
         char rv[64];
-        volatile sig_atomic_t stop;
+        atomic_int stop;    /* set by controller_stop, read by every thread */
         atomic_bool synced; /* the first list is in the cache */
         struct wq queue;
         pthread_t watcher, resyncer, *workers;
-        int started; /* threads started, for stop */
+        bool watching, resyncing; /* watcher, resyncer started */
+        int nworkers;             /* workers started */
+        int started;              /* controller_start succeeded, for stop */
 };
 
 /*

@@ -106,7 +106,7 @@ static void *loop(void *arg)
 {
         struct httpd *h = arg;
 
-        while (!h->stop) {
+        while (!atomic_load(&h->stop)) {
                 struct pollfd p = {.fd = h->fd, .events = POLLIN};
                 int c;
                 if (poll(&p, 1, 500) != 1)
@@ -156,7 +156,7 @@ int httpd_start(struct httpd *h, const char *addr, httpd_fn fn, void *arg, struc
 void httpd_stop(struct httpd *h)
 {
         if (h->running) {
-                h->stop = 1;
+                atomic_store(&h->stop, 1);
                 pthread_join(h->thread, NULL);
                 h->running = false;
         }

@@ -7,7 +7,7 @@
 #define PKG_RUNTIME_HTTPD_H
 
 #include <pthread.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 struct buf;
@@ -21,7 +21,7 @@ struct httpd {
         httpd_fn fn;
         void *arg;
         pthread_t thread;
-        volatile sig_atomic_t stop;
+        atomic_int stop;
         bool running;
         int port; /* the bound port (useful with port 0) */
 };
