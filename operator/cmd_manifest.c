@@ -126,7 +126,7 @@ static int run(const char *spec, const char *name, const char *ns, const char *d
 
         diags_init(&d);
         buf_init(&b, MANIFEST_MAX);
-        if (asyncapi_schema_refs(spec, NULL, &refs, &d) < 0)
+        if (asyncapi_schema_refs(spec, dir, NULL, &refs, &d) < 0)
                 goto out;
         text = str_read_file(spec, 4u << 20, &len);
         doc = text ? ytree_parse(spec, text, len, &d) : NULL;

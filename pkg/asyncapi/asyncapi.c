@@ -327,9 +327,9 @@ struct product *asyncapi_load_buffer(const char *name, const char *data, size_t 
         return p;
 }
 
-/* Read `path` and hand it to `fn` with its directory as the base for relative refs. */
-static struct product *load_path(const char *path, const struct asyncapi_opts *o, struct diags *d,
-                                 struct vec *refs)
+/* Read `path` and load it, resolving relative refs against `base_dir` (NULL: its directory). */
+static struct product *load_path(const char *path, const char *base_dir,
+                                 const struct asyncapi_opts *o, struct diags *d, struct vec *refs)
 {
         size_t max = o && o->max_doc_bytes ? o->max_doc_bytes : DEFAULT_MAX_DOC;
         char *dir = str_dup(path), *text;
@@ -347,7 +347,7 @@ static struct product *load_path(const char *path, const struct asyncapi_opts *o
                 free(dir);
                 return NULL;
         }
-        ctx_init(&c, path, dir ? dirname(dir) : ".", o, d);
+        ctx_init(&c, path, base_dir ? base_dir : dir ? dirname(dir) : ".", o, d);
         p = load(&c, text, len, max);
         if (refs) {
                 for (size_t i = 0; i < c.refs.len; i++)
@@ -362,13 +362,13 @@ static struct product *load_path(const char *path, const struct asyncapi_opts *o
 
 struct product *asyncapi_load_file(const char *path, const struct asyncapi_opts *o, struct diags *d)
 {
-        return load_path(path, o, d, NULL);
+        return load_path(path, NULL, o, d, NULL);
 }
 
-int asyncapi_schema_refs(const char *path, const struct asyncapi_opts *o, struct vec *refs,
-                         struct diags *d)
+int asyncapi_schema_refs(const char *path, const char *base_dir, const struct asyncapi_opts *o,
+                         struct vec *refs, struct diags *d)
 {
-        struct product *p = load_path(path, o, d, refs);
+        struct product *p = load_path(path, base_dir, o, d, refs);
 
         if (!p)
                 return -1;

@@ -39,10 +39,11 @@ struct product *asyncapi_load_buffer(const char *name, const char *data, size_t 
 
 /*
  * The schema files the document at `path` $refs, each once, in order of appearance (char *,
- * as written), appended to `refs`. Returns 0, or -1 with problems in `d`.
+ * as written), appended to `refs`; the document is validated with its refs resolved against
+ * `base_dir` (NULL: the document's directory). Returns 0, or -1 with problems in `d`.
  */
-int asyncapi_schema_refs(const char *path, const struct asyncapi_opts *o, struct vec *refs,
-                         struct diags *d);
+int asyncapi_schema_refs(const char *path, const char *base_dir, const struct asyncapi_opts *o,
+                         struct vec *refs, struct diags *d);
 
 /*
  * Read schema file `ref` beneath folder `dir` under the rules of a document's $refs

@@ -155,7 +155,8 @@ static void text_acl(struct buf *b, struct esc *x, const struct plan_op *op)
         if (op->legacy && a->resource == ACL_RES_CLUSTER)
                 buf_puts(b, "  (SpecMesh legacy form: replaced by LITERAL)");
         else if (op->legacy)
-                buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)", esc(x, a->name));
+                buf_printf(b, "  (SpecMesh legacy form: replaced by PREFIXED %s.)",
+                           esc(x, a->name));
         buf_putc(b, '\n');
 }
 
