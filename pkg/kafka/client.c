@@ -9,6 +9,7 @@
 #include "pkg/base/log.h"
 #include "pkg/kafka/internal.h"
 #include "pkg/kafka/kconn.h"
+#include "pkg/kafka/ktls.h"
 #include "pkg/kafka/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -99,6 +100,57 @@ static int check_connection(struct kafka *k, struct err *err)
                          rd_kafka_err2str(e), k->last_error[0] ? ": " : "", k->last_error);
 }
 
+/* Unreadable TLS files, wrong passwords and expired client certificates: one line, up front. */
+static int check_tls_files(const struct kprops *p, struct err *err)
+{
+        SSL_CTX *ctx;
+
+        if (!kprops_tls(p))
+                return 0;
+        ctx = ktls_context(p, err);
+        if (!ctx)
+                return -1;
+        SSL_CTX_free(ctx);
+        return 0;
+}
+
+#define API_PRODUCE         0
+#define RDKAFKA_SCRAM_FIXED 0x020601ff /* 2.6.1 (librdkafka PR #4895) */
+
+/*
+ * librdkafka before 2.6.1 ends its SCRAM exchange with a client-final message whose nonce
+ * Kafka 4.x rejects, so the login fails as "authentication failed" although the credentials are
+ * right. With such a librdkafka and a SCRAM mechanism, ask the broker over our own client
+ * (whose SCRAM is right, and whose connection is kept for quotas and ACLs) whether it is 4.x:
+ * Kafka 4.0 dropped Produce v0-v2 (KIP-896), so a minimum Produce version of 3 or more says so.
+ * Refuse Kafka 4.x in one line that says what to do; warn when the broker's version is unknown.
+ */
+static int check_scram(struct kafka *k, struct err *err)
+{
+        const char *mech = kprops_sasl_mechanism(&k->props);
+        struct kconn *c;
+
+        if (!mech || strncmp(mech, "SCRAM-", 6) != 0 || rd_kafka_version() >= RDKAFKA_SCRAM_FIXED)
+                return 0;
+        c = kafka_own_conn(k, err);
+        if (!c)
+                return -1;
+        if (c->versions.min[API_PRODUCE] < 0) {
+                log_warn(NULL,
+                         "kafka %s: %s with librdkafka %s fails against Kafka 4.x (fixed in "
+                         "librdkafka 2.6.1); the broker's version is unknown",
+                         k->bootstrap, mech, rd_kafka_version_str());
+                return 0;
+        }
+        if (c->versions.min[API_PRODUCE] < 3)
+                return 0;
+        return err_set(err, ERR_INVALID,
+                       "kafka %s: %s cannot authenticate against Kafka 4.x with librdkafka %s "
+                       "(Debian bookworm's; fixed in 2.6.1): use PLAIN or a client certificate "
+                       "(mTLS), or the specmesh image built on Debian trixie (librdkafka 2.8.0)",
+                       k->bootstrap, mech, rd_kafka_version_str());
+}
+
 struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err)
 {
         struct kafka *k = calloc(1, sizeof(*k));
@@ -120,6 +172,9 @@ struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct 
         }
         snprintf(k->bootstrap, sizeof(k->bootstrap), "%s",
                  kprops_get(&k->props, "bootstrap.servers"));
+        if (kprops_check(&k->props, err) < 0 || check_tls_files(&k->props, err) < 0 ||
+            check_scram(k, err) < 0)
+                goto fail;
         conf = rd_kafka_conf_new();
         if (!conf)
                 goto nomem;
