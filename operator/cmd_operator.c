@@ -17,7 +17,9 @@
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
+#include "pkg/kafka/kafka.h"
 #include "pkg/kube/kube.h"
+#include "pkg/registry/registry.h"
 #include "pkg/runtime/httpd.h"
 #include "pkg/runtime/leader.h"
 #include "pkg/base/banned.h"
@@ -368,6 +370,31 @@ out:
         return rc;
 }
 
+/*
+ * Connection settings that cannot work are a start-up error naming the key, not a condition
+ * on every DataProduct later: check the Kafka properties and TLS files, and the registry
+ * config, without connecting.
+ */
+static int check_conn(const struct cli_conn *conn)
+{
+        struct registry *r = NULL;
+        struct err err;
+
+        err_clear(&err);
+        if (kafka_config_check(conn->kafka_config, conn->bootstrap, &err) < 0)
+                goto fail;
+        if (conn->registry_url || conn->registry_config) {
+                r = registry_open(conn->registry_url, conn->registry_config, &err);
+                if (!r)
+                        goto fail;
+                registry_free(r);
+        }
+        return 0;
+fail:
+        fprintf(stderr, "specmesh operator: %s\n", err.msg);
+        return -1;
+}
+
 int cmd_operator(int argc, char **argv)
 {
         struct opts o;
@@ -391,7 +418,7 @@ int cmd_operator(int argc, char **argv)
                                 "FILE or set SPECMESH_KAFKA_CONFIG\n");
                 return EXIT_ERROR;
         }
-        rc = run(&o, &op);
+        rc = check_conn(&op.conn) < 0 ? EXIT_ERROR : run(&o, &op);
         curl_global_cleanup();
         return rc;
 }

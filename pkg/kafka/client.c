@@ -151,6 +151,32 @@ static int check_scram(struct kafka *k, struct err *err)
                        k->bootstrap, mech, rd_kafka_version_str());
 }
 
+/* Load, override and check the properties into `p` (initialised by the caller). */
+static int load_props(struct kprops *p, const char *config_file, const char *bootstrap,
+                      struct err *err)
+{
+        if (config_file && kprops_load(p, config_file, err) < 0)
+                return -1;
+        if (bootstrap && kprops_set(p, "bootstrap.servers", bootstrap) < 0)
+                return err_nomem(err);
+        if (!kprops_get(p, "bootstrap.servers"))
+                return err_set(err, ERR_INVALID, "no bootstrap.servers in the kafka config");
+        if (kprops_check(p, err) < 0 || check_tls_files(p, err) < 0)
+                return -1;
+        return 0;
+}
+
+int kafka_config_check(const char *config_file, const char *bootstrap, struct err *err)
+{
+        struct kprops p;
+        int rc;
+
+        kprops_init(&p);
+        rc = load_props(&p, config_file, bootstrap, err);
+        kprops_release(&p);
+        return rc;
+}
+
 struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err)
 {
         struct kafka *k = calloc(1, sizeof(*k));
@@ -162,18 +188,11 @@ struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct 
                 return NULL;
         }
         kprops_init(&k->props);
-        if (config_file && kprops_load(&k->props, config_file, err) < 0)
+        if (load_props(&k->props, config_file, bootstrap, err) < 0)
                 goto fail;
-        if (bootstrap && kprops_set(&k->props, "bootstrap.servers", bootstrap) < 0)
-                goto nomem;
-        if (!kprops_get(&k->props, "bootstrap.servers")) {
-                err_set(err, ERR_INVALID, "no bootstrap.servers in the kafka config");
-                goto fail;
-        }
         snprintf(k->bootstrap, sizeof(k->bootstrap), "%s",
                  kprops_get(&k->props, "bootstrap.servers"));
-        if (kprops_check(&k->props, err) < 0 || check_tls_files(&k->props, err) < 0 ||
-            check_scram(k, err) < 0)
+        if (check_scram(k, err) < 0)
                 goto fail;
         conf = rd_kafka_conf_new();
         if (!conf)

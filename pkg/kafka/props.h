@@ -56,12 +56,4 @@ const char *kprops_sasl_mechanism(const struct kprops *p);
 /* Whether security.protocol is SSL or SASL_SSL. */
 int kprops_tls(const struct kprops *p);
 
-/*
- * Rewrite the PEM text `in` (certificates or keys, one or several blocks) with real newlines:
- * "\n" escapes become newlines and each block's base64 body is re-wrapped at 64 columns.
- * Returns a new string (caller frees) or NULL when `in` has no complete PEM block or memory
- * runs out.
- */
-char *kprops_pem_normalize(const char *in);
-
 #endif

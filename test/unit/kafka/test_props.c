@@ -141,32 +141,6 @@ Test(props, canonical_spelling_and_verification_default)
         kprops_release(&p);
 }
 
-#define PEM_BODY \
-        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk="
-#define WANT_BODY \
-        "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2\nd3h5ejAxMjM0NTY3ODk=\n"
-
-Test(props, pem_on_one_line_becomes_pem_text)
-{
-        char *a = kprops_pem_normalize("-----BEGIN CERTIFICATE----- " PEM_BODY
-                                       " -----END CERTIFICATE----- -----BEGIN CERTIFICATE-----"
-                                       "QUJD -----END CERTIFICATE-----");
-        char *b = kprops_pem_normalize("-----BEGIN PRIVATE KEY-----\\nQUJD\\nREVG\\n-----END "
-                                       "PRIVATE KEY-----\\n");
-        char *c = kprops_pem_normalize("-----BEGIN X-----\nabc\n-----END X-----\n");
-
-        cr_assert_str_eq(a, "-----BEGIN CERTIFICATE-----\n" WANT_BODY
-                            "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nQUJD\n"
-                            "-----END CERTIFICATE-----\n");
-        cr_assert_str_eq(b, "-----BEGIN PRIVATE KEY-----\nQUJDREVG\n-----END PRIVATE KEY-----\n");
-        cr_assert_str_eq(c, "-----BEGIN X-----\nabc\n-----END X-----\n"); /* already text */
-        cr_assert_null(kprops_pem_normalize("-----BEGIN CERTIFICATE----- abc"));
-        cr_assert_null(kprops_pem_normalize("abc"));
-        free(a);
-        free(b);
-        free(c);
-}
-
 Test(props, backslash_continues_a_line)
 {
         char path[] = "/tmp/test_props_XXXXXX";
