@@ -194,6 +194,13 @@ struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct 
                  kprops_get(&k->props, "bootstrap.servers"));
         if (check_scram(k, err) < 0)
                 goto fail;
+        /*
+         * Over TLS our own client connects first: it says in one line why the broker's
+         * certificate, its name or our credentials are refused, where librdkafka only retries.
+         * The connection is kept for quotas and ACLs.
+         */
+        if (kprops_tls(&k->props) && !kafka_own_conn(k, err))
+                goto fail;
         conf = rd_kafka_conf_new();
         if (!conf)
                 goto nomem;

@@ -27,7 +27,8 @@ enum kafka_apply_flags {
  * broker and the cause (ERR_TRANSIENT / ERR_AUTH). Before connecting, the properties are
  * checked as kafka_config_check() does. With a SCRAM mechanism and a librdkafka older than
  * 2.6.1, a Kafka 4.x broker (asked over our own client) is refused in one line saying what
- * to use instead. Returns NULL with `err` set on failure.
+ * to use instead. Over TLS our own client connects first, so that a refused certificate, a
+ * name mismatch or wrong credentials fail in one line. Returns NULL with `err` set on failure.
  */
 struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err);
 
