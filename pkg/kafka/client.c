@@ -114,7 +114,7 @@ static int check_tls_files(const struct kprops *p, struct err *err)
         return 0;
 }
 
-#define API_PRODUCE         0
+#define API_FETCH           1
 #define RDKAFKA_SCRAM_FIXED 0x020601ff /* 2.6.1 (librdkafka PR #4895) */
 
 /*
@@ -122,7 +122,8 @@ static int check_tls_files(const struct kprops *p, struct err *err)
  * Kafka 4.x rejects, so the login fails as "authentication failed" although the credentials are
  * right. With such a librdkafka and a SCRAM mechanism, ask the broker over our own client
  * (whose SCRAM is right, and whose connection is kept for quotas and ACLs) whether it is 4.x:
- * Kafka 4.0 dropped Produce v0-v2 (KIP-896), so a minimum Produce version of 3 or more says so.
+ * Kafka 4.0 dropped Fetch v0-v3 (KIP-896; it still lists Produce v0 for old clients), so a
+ * minimum Fetch version of 4 or more says so.
  * Refuse Kafka 4.x in one line that says what to do; warn when the broker's version is unknown.
  */
 static int check_scram(struct kafka *k, struct err *err)
@@ -135,14 +136,14 @@ static int check_scram(struct kafka *k, struct err *err)
         c = kafka_own_conn(k, err);
         if (!c)
                 return -1;
-        if (c->versions.min[API_PRODUCE] < 0) {
+        if (c->versions.min[API_FETCH] < 0) {
                 log_warn(NULL,
                          "kafka %s: %s with librdkafka %s fails against Kafka 4.x (fixed in "
                          "librdkafka 2.6.1); the broker's version is unknown",
                          k->bootstrap, mech, rd_kafka_version_str());
                 return 0;
         }
-        if (c->versions.min[API_PRODUCE] < 3)
+        if (c->versions.min[API_FETCH] < 4)
                 return 0;
         return err_set(err, ERR_INVALID,
                        "kafka %s: %s cannot authenticate against Kafka 4.x with librdkafka %s "

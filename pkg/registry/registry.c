@@ -276,8 +276,8 @@ int registry_call(struct registry *r, const char *method, const char *path, cons
                 return 0;
         rp->error_code = ccompat_error_code(rp->json);
         ccompat_http_error(rp->status, rp->json, r->body.data, err);
-        /* whose problem: the registry's or its gate's, not the subject's */
-        if (err && (err->kind == ERR_AUTH || err->kind == ERR_TRANSIENT))
+        /* whose problem: the registry's or its gate's (no JSON: a proxy), not the subject's */
+        if (err && (err->kind == ERR_AUTH || err->kind == ERR_TRANSIENT || !rp->json))
                 err_prefix(err, "schema registry %s", r->url);
         return -1;
 }
