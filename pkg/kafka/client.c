@@ -145,11 +145,12 @@ static int check_scram(struct kafka *k, struct err *err)
         }
         if (c->versions.min[API_FETCH] < 4)
                 return 0;
-        return err_set(err, ERR_INVALID,
-                       "kafka %s: %s cannot authenticate against Kafka 4.x with librdkafka %s "
-                       "(Debian bookworm's; fixed in 2.6.1): use PLAIN or a client certificate "
-                       "(mTLS), or the specmesh image built on Debian trixie (librdkafka 2.8.0)",
-                       k->bootstrap, mech, rd_kafka_version_str());
+        return err_set(
+            err, ERR_INVALID,
+            "kafka %s: %s cannot authenticate against Kafka 4.x with librdkafka %s "
+            "(fixed in 2.6.1; Debian bookworm has 2.0.2): use PLAIN or a client certificate "
+            "(mTLS), or the specmesh image built on Debian trixie (librdkafka 2.8.0)",
+            k->bootstrap, mech, rd_kafka_version_str());
 }
 
 /* Load, override and check the properties into `p` (initialised by the caller). */
