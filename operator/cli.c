@@ -37,6 +37,9 @@ int cli_conn_flag(struct cli_conn *c, int opt, const char *arg)
                 c->registry_url = arg;
                 return 1;
         case OPT_REGISTRY_CONFIG:
+                /* a file named on the command line beats a URL from the environment */
+                if (c->registry_url && c->registry_url == getenv("SPECMESH_REGISTRY_URL"))
+                        c->registry_url = NULL;
                 c->registry_config = arg;
                 return 1;
         }

@@ -227,7 +227,7 @@ kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io --timeo
 kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-serviceaccount.yaml" \
         -f "$root/deploy/20-rbac.yaml" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
-SPECMESH_KAFKA_CONFIG=$p12 SPECMESH_REGISTRY_CONFIG=$reg_basic SPECMESH_REGISTRY_URL= \
+env -u SPECMESH_REGISTRY_URL SPECMESH_KAFKA_CONFIG="$p12" SPECMESH_REGISTRY_CONFIG="$reg_basic" \
         "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" \
         --metrics-addr 127.0.0.1:18449 --resync 5 --log-level debug >"$work/operator.log" 2>&1 &
 pid=$!
