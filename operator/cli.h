@@ -68,5 +68,7 @@ int cmd_apply(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_operator(int argc, char **argv);
+int cmd_catalogue(int argc, char **argv);
+int cmd_topology(int argc, char **argv);
 
 #endif

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pkg/asyncapi/asyncapi.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/buf.h"
 #include "pkg/base/str.h"
 #include "pkg/model/model.h"

@@ -16,6 +16,7 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
+#include "operator/access.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/kafka.h"
 #include "pkg/kube/kube.h"
@@ -34,8 +35,11 @@ static const char usage[] =
     "  --workers N             reconciles run in parallel (default 2)\n"
     "  --resync DURATION       re-check every DataProduct this often for drift: 300, 300s,\n"
     "                          5m (default 5m; 0: never)\n"
-    "  --metrics-addr ADDR     /healthz, /readyz, /metrics on IPv4:PORT (default 0.0.0.0:8080;\n"
-    "                          \"0\" turns it off)\n"
+    "  --metrics-addr ADDR     /healthz, /readyz, /metrics and the read-only catalogue\n"
+    "                          (/catalogue, /api/v1/products, /topology,\n"
+    "                          /backstage/catalog-info.yaml) on HOST:PORT; 0.0.0.0:PORT and\n"
+    "                          :PORT mean IPv4 and IPv6 (default 0.0.0.0:8080; \"0\": off)\n"
+    "  --access-requests       also decide AccessRequests (crds/accessrequests.specmesh.io.yaml)\n"
     "  --leader-elect          hold a Lease so only one replica acts\n"
     "  --lease-namespace NS    the Lease's namespace (default $POD_NAMESPACE, else\n"
     "                          specmesh-system)\n"
@@ -48,19 +52,20 @@ static const char usage[] =
     "SIGTERM or SIGINT stops it: in-flight reconciles finish, the Lease is released.\n"
     "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost.\n\n";
 
-static volatile sig_atomic_t stopping;
+/* lock-free, so the signal handler may set it (C11 7.14.1.1); every thread reads it */
+static atomic_int stopping;
 
 static void on_signal(int sig)
 {
         (void)sig;
-        stopping = 1;
+        atomic_store(&stopping, 1);
 }
 
 struct opts {
         const char *kubeconfig, *namespace, *metrics_addr, *lease_ns, *lease_name;
         char identity[256];
         int workers, resync_s, lease_s, renew_s, retry_s;
-        bool leader_elect;
+        bool leader_elect, access_requests;
         enum log_level level;
         enum log_format format;
 };
@@ -80,6 +85,7 @@ enum {
         O_IDENTITY,
         O_LOG_LEVEL,
         O_LOG_FORMAT,
+        O_ACCESS,
 };
 
 /* A count, or for durations seconds with an optional unit: "300", "300s", "5m", "1h". */
@@ -121,6 +127,9 @@ static int take_flag(struct opts *o, int opt, const char *v)
                 return 0;
         case O_ELECT:
                 o->leader_elect = true;
+                return 0;
+        case O_ACCESS:
+                o->access_requests = true;
                 return 0;
         case O_LEASE_NS:
                 o->lease_ns = v;
@@ -184,6 +193,7 @@ static int parse(int argc, char **argv, struct opts *o, struct cli_conn *conn)
             {"resync", required_argument, NULL, O_RESYNC},
             {"metrics-addr", required_argument, NULL, O_METRICS},
             {"leader-elect", no_argument, NULL, O_ELECT},
+            {"access-requests", no_argument, NULL, O_ACCESS},
             {"lease-namespace", required_argument, NULL, O_LEASE_NS},
             {"lease-name", required_argument, NULL, O_LEASE_NAME},
             {"lease-duration", required_argument, NULL, O_LEASE_S},
@@ -224,33 +234,31 @@ struct health {
         atomic_bool started;   /* the controller runs */
 };
 
-static int serve(void *arg, const char *path, struct buf *out)
+static void serve(void *arg, const struct httpd_request *r, struct httpd_response *w)
 {
         struct health *h = arg;
         bool leading = !h->leader || atomic_load(&h->leader->leading);
+        bool running = atomic_load(&h->started);
 
-        if (strcmp(path, "/healthz") == 0) {
+        if (strcmp(r->path, "/healthz") == 0) {
                 bool lost = h->leader && atomic_load(&h->leader->lost);
-                buf_puts(out, lost ? "leadership lost\n" : "ok\n");
-                return lost ? 503 : 200;
-        }
-        if (strcmp(path, "/readyz") == 0) {
+                buf_puts(&w->body, lost ? "leadership lost\n" : "ok\n");
+                w->status = lost ? 503 : 200;
+        } else if (strcmp(r->path, "/readyz") == 0) {
                 /* a standby is ready (to take over); a leader once its cache is filled */
-                bool ready =
-                    !leading || (atomic_load(&h->started) && controller_synced(&h->op->ctl));
-                buf_puts(out, ready ? (leading ? "ok\n" : "ok (standby)\n") : "starting\n");
-                return ready ? 200 : 503;
-        }
-        if (strcmp(path, "/metrics") == 0) {
-                if (atomic_load(&h->started))
+                bool ready = !leading || (running && controller_synced(&h->op->ctl));
+                buf_puts(&w->body, ready ? (leading ? "ok\n" : "ok (standby)\n") : "starting\n");
+                w->status = ready ? 200 : 503;
+        } else if (strcmp(r->path, "/metrics") == 0) {
+                if (running)
                         atomic_store(&h->op->metrics.queue_depth,
                                      controller_queue_len(&h->op->ctl));
-                atomic_store(&h->op->metrics.leader, leading && atomic_load(&h->started));
-                metrics_render(&h->op->metrics, out);
-                return 200;
+                atomic_store(&h->op->metrics.leader, leading && running);
+                metrics_render(&h->op->metrics, &w->body);
+        } else if (!op_catalogue(&h->op->ctl, running && controller_synced(&h->op->ctl), r, w)) {
+                buf_puts(&w->body, "not found\n");
+                w->status = 404;
         }
-        buf_puts(out, "not found\n");
-        return 404;
 }
 
 static int make_workers(struct operator* op, int n, struct err *err)
@@ -280,7 +288,7 @@ static void free_workers(struct operator* op)
 /* Block until a signal or a lost lease. */
 static void wait_for_stop(struct leader *l)
 {
-        while (!stopping && !(l && atomic_load(&l->lost))) {
+        while (!atomic_load(&stopping) && !(l && atomic_load(&l->lost))) {
                 struct timespec ts = {0, 200 * 1000000L};
                 nanosleep(&ts, NULL);
         }
@@ -312,7 +320,8 @@ static int run(const struct opts *o, struct operator* op)
         struct kube_config kc;
         struct leader l = {0};
         struct health h = {op, NULL, false};
-        struct httpd web = {.fd = -1};
+        struct httpd web = {0};
+        struct ar_ctl ar = {0};
         struct err err;
         char path[512];
         int rc = EXIT_ERROR;
@@ -338,7 +347,7 @@ static int run(const struct opts *o, struct operator* op)
                 h.leader = &l;
         }
         if (strcmp(o->metrics_addr, "0") != 0 &&
-            httpd_start(&web, o->metrics_addr, serve, &h, &err) < 0)
+            httpd_start(&web, o->metrics_addr, NULL, serve, &h, &err) < 0)
                 goto out;
         if (make_workers(op, o->workers, &err) < 0)
                 goto out;
@@ -351,8 +360,13 @@ static int run(const struct opts *o, struct operator* op)
         if (start_controller(op, o, path, sizeof(path), &err) < 0)
                 goto out;
         atomic_store(&h.started, true);
+        if (o->access_requests && ar_start(&ar, op, o->namespace, &err) < 0) {
+                log_error(NULL, "access requests: %s", err.msg);
+                err_clear(&err); /* the DataProducts are served regardless */
+        }
         wait_for_stop(h.leader);
         log_info(NULL, "stopping: finishing in-flight reconciles");
+        ar_stop(&ar);
         controller_stop(&op->ctl);
         atomic_store(&h.started, false);
         rc = h.leader && atomic_load(&l.lost) ? EXIT_ERROR : EXIT_OK;
@@ -360,7 +374,7 @@ out:
         if (err.msg[0])
                 fprintf(stderr, "specmesh operator: %s\n", err.msg);
         if (h.leader) {
-                stopping = 1;
+                atomic_store(&stopping, 1);
                 leader_release(&l);
         }
         httpd_stop(&web);
@@ -418,7 +432,13 @@ int cmd_operator(int argc, char **argv)
                                 "FILE or set SPECMESH_KAFKA_CONFIG\n");
                 return EXIT_ERROR;
         }
-        rc = check_conn(&op.conn) < 0 ? EXIT_ERROR : run(&o, &op);
+        if (check_conn(&op.conn) < 0) {
+                curl_global_cleanup();
+                return EXIT_ERROR;
+        }
+        spec_cache_init(&op.specs);
+        rc = run(&o, &op);
+        spec_cache_release(&op.specs);
         curl_global_cleanup();
         return rc;
 }

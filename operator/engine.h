@@ -1,34 +1,29 @@
 /*
- * The engine: one data product's reconcile, shared by `plan`, `apply`, `export` and the
- * operator. It owns the two clients (Kafka admin + quota protocol, schema registry) and runs
- * observe -> plan -> apply -> re-observe, leaving every op's outcome in the plan. Wiring only:
- * the decisions live in pkg/plan, the I/O in pkg/kafka and pkg/registry.
+ * The wiring of the reconcile core (pkg/reconcile) to the real backends: one Kafka client
+ * (librdkafka admin + our protocol client) and one schema-registry client behind the core's
+ * ports. Used by `plan`, `apply`, `export` and the operator (one engine per worker). The
+ * decisions live in pkg/reconcile and pkg/plan, the I/O in pkg/kafka and pkg/registry.
  */
 #ifndef OPERATOR_ENGINE_H
 #define OPERATOR_ENGINE_H
 
-#include <stdbool.h>
+#include "pkg/reconcile/reconcile.h"
 
 struct cli_conn;
 struct err;
 struct plan;
 struct product;
 
-/* Where the last engine_reconcile() spent its time, in seconds (for logs and profiling). */
-struct engine_timing {
-        double observe_kafka, observe_registry, apply_kafka, apply_registry;
-};
-
 struct engine {
         struct kafka *kafka;
         struct registry *registry; /* NULL when no registry URL is configured */
-        struct engine_timing t;
+        struct reconciler core;    /* the two above behind the ports; timings; before_apply */
 };
 
 enum engine_flags {
-        ENGINE_DRY_RUN = 1 << 0,   /* plan only; apply nothing */
-        ENGINE_PRUNE = 1 << 1,     /* delete undeclared topics and subjects */
-        ENGINE_PLAN_ONLY = 1 << 2, /* observe and plan; send nothing that could change */
+        ENGINE_DRY_RUN = RECONCILE_DRY_RUN,
+        ENGINE_PRUNE = RECONCILE_PRUNE,
+        ENGINE_PLAN_ONLY = RECONCILE_PLAN_ONLY,
 };
 
 /*
@@ -38,18 +33,8 @@ enum engine_flags {
 int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err);
 void engine_close(struct engine *e);
 
-/*
- * Observe the actual state of want's domain: topics, owned ACLs, quota, subjects. Returns a
- * new product (caller frees with product_free()) or NULL with `err` set.
- */
+/* reconcile_observe() and reconcile_run() over the engine's backends. */
 struct product *engine_observe(struct engine *e, const struct product *want, struct err *err);
-
-/*
- * Observe, plan into `out` (initialised by the caller) and, unless ENGINE_DRY_RUN, carry the
- * plan out. When `have_after` is not NULL it receives the state observed after the changes
- * (for status summaries). Returns 0 when everything went through (problems such as a refused
- * shrink are in out->problems and do not fail the call), -1 with `err` summarising what failed.
- */
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err);
 

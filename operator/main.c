@@ -17,6 +17,8 @@ static const struct cli_command commands[] = {
     {"manifest", "wrap an AsyncAPI document and its schemas in a DataProduct manifest",
      cmd_manifest},
     {"operator", "run the Kubernetes controller", cmd_operator},
+    {"catalogue", "the data catalogue: products, topics, tags, readers", cmd_catalogue},
+    {"topology", "draw who produces and who reads which topic", cmd_topology},
     {NULL, NULL, NULL},
 };
 

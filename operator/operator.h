@@ -11,7 +11,9 @@
 
 #include "operator/cli.h"
 #include "operator/engine.h"
+#include "pkg/reconcile/speccache.h"
 #include "pkg/runtime/controller.h"
+#include "pkg/runtime/httpd.h"
 #include "pkg/runtime/metrics.h"
 
 #define DP_GROUP_VERSION "specmesh.io/v1alpha1"
@@ -33,7 +35,8 @@ struct operator
         struct metrics metrics;
         struct op_worker *workers;
         int nworkers;
-        atomic_ulong rid; /* reconcile ids for the logs */
+        atomic_ulong rid;        /* reconcile ids for the logs */
+        struct spec_cache specs; /* parsed specs, one per object and generation */
 };
 
 extern const struct controller_ops dp_ops;
@@ -41,5 +44,10 @@ extern const struct controller_ops dp_ops;
 /* The domain a DataProduct object claims ("a.b.c" from spec.asyncapi.id "urn:a:b:c"), or
  * "" when it claims none. Writes at most `n` bytes. */
 void dp_domain(json_object *obj, char *out, size_t n);
+
+/* catalogue_http.c: answer a catalogue route from the cache (503 unless `running`: the cache
+ * is filled); false when `r` is none. */
+bool op_catalogue(struct controller *ctl, bool running, const struct httpd_request *r,
+                  struct httpd_response *w);
 
 #endif

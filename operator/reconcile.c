@@ -12,6 +12,7 @@
 
 #include "pkg/asyncapi/asyncapi.h"
 #include "pkg/base/buf.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
@@ -20,7 +21,8 @@
 #include "pkg/registry/registry.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
-#include "pkg/plan/status.h"
+#include "pkg/status/status.h"
+#include "pkg/reconcile/owner.h"
 #include "pkg/base/banned.h"
 
 #define MESSAGE_MAX 4096
@@ -32,7 +34,8 @@ struct rec {
         const char *key;
         struct log_ctx log;
         char rid[24];
-        char path[512]; /* the object's API path */
+        char path[512];             /* the object's API path */
+        const struct product *want; /* the spec being converged, once parsed */
 };
 
 static json_object *field(json_object *o, const char *a, const char *b)
@@ -122,7 +125,11 @@ static int patch_status(struct rec *r, json_object *status, struct err *err)
         rc = kube_request(r->w->kube, "PATCH", path, "application/merge-patch+json",
                           json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), NULL, err);
         json_object_put(body);
-        return rc < 0 ? -1 : 1;
+        if (rc < 0)
+                return -1;
+        /* later writes of this reconcile compare with what is there now */
+        json_object_object_add(r->obj, "status", json_object_get(status));
+        return 1;
 }
 
 static void event(struct rec *r, const char *type, const char *reason, const char *msg)
@@ -169,28 +176,47 @@ static struct product *load_spec(struct rec *r, char *msg, size_t n)
         return p;
 }
 
+/*
+ * The spec of the generation being reconciled: parsed once per generation, then taken from
+ * the cache (a resync of an unchanged object parses nothing). Returns 0 with *out (borrowed,
+ * see speccache.h; NULL with `msg` when the spec is invalid), or -1 when memory ran out.
+ */
+static int spec(struct rec *r, const struct product **out, char *msg, size_t n)
+{
+        const char *uid = kube_meta_str(r->obj, "uid"), *m = NULL;
+        long long gen = kube_generation(r->obj);
+        struct product *fresh;
+
+        if (!spec_cache_get(&r->op->specs, r->key, uid, gen, out, &m)) {
+                fresh = load_spec(r, msg, n);
+                log_debug(&r->log, "spec of generation %lld parsed", gen);
+                if (spec_cache_put(&r->op->specs, r->key, uid, gen, fresh, fresh ? NULL : msg) <
+                        0 ||
+                    !spec_cache_get(&r->op->specs, r->key, uid, gen, out, &m))
+                        return -1;
+        }
+        if (!*out)
+                snprintf(msg, n, "%s", m ? m : "the spec is not valid");
+        return 0;
+}
+
 struct owner_scan {
-        const char *self, *domain, *created;
+        struct claim self;
         char owner[512];
 };
 
 static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
 {
         struct owner_scan *s = arg;
-        int cmp;
+        struct claim other = {key, domain, created};
 
-        if (strcmp(key, s->self) == 0 || strcmp(domain, s->domain) != 0)
-                return;
-        cmp = strcmp(created, s->created); /* RFC 3339 UTC compares as text */
-        if (cmp < 0 || (cmp == 0 && strcmp(key, s->self) < 0))
-                if (!s->owner[0] || strcmp(key, s->owner) < 0)
-                        snprintf(s->owner, sizeof(s->owner), "%s", key);
+        claim_owner_step(&s->self, &other, s->owner, sizeof(s->owner));
 }
 
 /* The key of an older DataProduct claiming `domain`, or "" when this one owns it. */
 static void find_owner(struct rec *r, const char *domain, char *out, size_t n)
 {
-        struct owner_scan s = {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), ""};
+        struct owner_scan s = {{r->key, domain, kube_meta_str(r->obj, "creationTimestamp")}, ""};
 
         controller_each(&r->op->ctl, scan_owner, &s);
         snprintf(out, n, "%s", s.owner);
@@ -241,8 +267,25 @@ static size_t ops_done(const struct plan *p)
         return n;
 }
 
+/* Before the plan is applied: Reconciling=True for the generation being worked on, so that
+ * nobody reads the previous generation's Ready=True while the changes are under way. */
+static void write_progressing(void *arg, const struct plan *p, const struct product *have)
+{
+        struct rec *r = arg;
+        struct status_input in;
+        char now[32];
+
+        kube_now(now);
+        in = base_input(r, STATUS_PROGRESSING, now);
+        in.domain = have->domain;
+        in.want = r->want;
+        in.have = have;
+        in.plan = p;
+        write_status(r, &in);
+}
+
 /* The engine's part: observe, plan, apply (unless suspended), then the status. */
-static enum reconcile_result converge(struct rec *r, struct product *want)
+static enum reconcile_result converge(struct rec *r, const struct product *want)
 {
         struct plan p;
         struct product *have = NULL;
@@ -260,12 +303,18 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         else if (want->deletion == DELETION_DELETE)
                 flags = ENGINE_PRUNE;
         rc = ensure_engine(r, &err);
-        if (rc == 0)
+        r->want = want;
+        if (rc == 0) {
+                r->w->engine.core.before_apply = write_progressing;
+                r->w->engine.core.before_apply_arg = r;
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
+                r->w->engine.core.before_apply = NULL;
+                r->w->engine.core.before_apply_arg = NULL;
+        }
         log_debug(&r->log,
                   "engine: observe kafka %.3fs registry %.3fs, apply kafka %.3fs registry %.3fs",
-                  r->w->engine.t.observe_kafka, r->w->engine.t.observe_registry,
-                  r->w->engine.t.apply_kafka, r->w->engine.t.apply_registry);
+                  r->w->engine.core.t.observe_kafka, r->w->engine.core.t.observe_registry,
+                  r->w->engine.core.t.apply_kafka, r->w->engine.core.t.apply_registry);
         in = base_input(r,
                         want->suspend ? STATUS_SUSPENDED
                         : rc < 0      ? STATUS_FAILED
@@ -276,6 +325,7 @@ static enum reconcile_result converge(struct rec *r, struct product *want)
         in.have = have;
         in.plan = &p;
         in.message = err.msg;
+        in.terminal = rc < 0 && (err.kind == ERR_TERMINAL || err.kind == ERR_INVALID);
         write_status(r, &in);
         atomic_fetch_add(&r->op->metrics.changes, want->suspend ? 0 : ops_done(&p));
         if (!want->suspend && ops_done(&p)) {
@@ -375,7 +425,7 @@ out:
 static enum reconcile_result run(struct rec *r)
 {
         char msg[MESSAGE_MAX], owner[512], now[32];
-        struct product *want;
+        const struct product *want = NULL;
         struct status_input in;
         struct err err;
         enum reconcile_result res;
@@ -391,7 +441,10 @@ static enum reconcile_result run(struct rec *r)
                 }
         }
         kube_now(now);
-        want = load_spec(r, msg, sizeof(msg));
+        if (spec(r, &want, msg, sizeof(msg)) < 0) {
+                log_warn(&r->log, "spec not read: out of memory");
+                return RECONCILE_RETRY;
+        }
         if (!want) {
                 in = base_input(r, STATUS_INVALID, now);
                 in.message = msg;
@@ -408,20 +461,10 @@ static enum reconcile_result run(struct rec *r)
                 in.message = msg;
                 if (write_status(r, &in))
                         log_warn(&r->log, "%s", msg);
-                product_free(want);
                 return RECONCILE_DONE;
         }
         res = converge(r, want);
-        product_free(want);
         return res;
-}
-
-static double mono_s(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Add what the worker's engine sent since the last call to the metrics. */
@@ -448,23 +491,25 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         double t0;
 
         (void)requeue_ms;
-        if (!obj)
+        if (!obj) {
+                spec_cache_drop(&op->specs, key);
                 return RECONCILE_DONE; /* gone: the finalizer made sure it was cleaned up */
+        }
         snprintf(r.rid, sizeof(r.rid), "%lu", atomic_fetch_add(&op->rid, 1) + 1);
         r.log = (struct log_ctx){kube_ns(obj), kube_name(obj), r.rid,
                                  kube_meta_str(obj, "resourceVersion")};
         snprintf(r.path, sizeof(r.path), "/apis/%s/namespaces/%s/dataproducts/%s", DP_GROUP_VERSION,
                  kube_ns(obj), kube_name(obj));
         before = kube_requests(r.w->kube);
-        t0 = mono_s();
-        memset(&r.w->engine.t, 0, sizeof(r.w->engine.t));
+        t0 = clock_now();
+        memset(&r.w->engine.core.t, 0, sizeof(r.w->engine.core.t));
         res = run(&r);
         atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
         count_engine_requests(op, r.w);
         log_debug(&r.log, "reconciled (%s) in %.3fs: engine %.3fs, %lu API requests",
-                  res == RECONCILE_DONE ? "done" : "retry", mono_s() - t0,
-                  r.w->engine.t.observe_kafka + r.w->engine.t.observe_registry +
-                      r.w->engine.t.apply_kafka + r.w->engine.t.apply_registry,
+                  res == RECONCILE_DONE ? "done" : "retry", clock_now() - t0,
+                  r.w->engine.core.t.observe_kafka + r.w->engine.core.t.observe_registry +
+                      r.w->engine.core.t.apply_kafka + r.w->engine.core.t.apply_registry,
                   kube_requests(r.w->kube) - before);
         return res;
 }

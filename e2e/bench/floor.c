@@ -33,9 +33,9 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
-#include "pkg/kafka/acls.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/acls.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/registry/ccompat.h"
@@ -453,6 +453,18 @@ static int timed_apply(struct floor *f, const struct vec *products, const struct
         return 0;
 }
 
+/* acl_free for vec_release, which calls through void (*)(void *) */
+static void acl_free_item(void *x)
+{
+        acl_free(x);
+}
+
+/* product_free for vec_release, which calls through void (*)(void *) */
+static void product_free_item(void *x)
+{
+        product_free(x);
+}
+
 static int cmd_apply(const char *list, struct err *err)
 {
         struct vec products, acls;
@@ -471,7 +483,7 @@ static int cmd_apply(const char *list, struct err *err)
                 print_tally(&t);
         floor_close(&f);
         vec_release(&acls, NULL);
-        vec_release(&products, (void (*)(void *))product_free);
+        vec_release(&products, product_free_item);
         return rc;
 }
 
@@ -561,7 +573,7 @@ static int list_acls(struct floor *f, const char *prefix, struct vec *out, struc
                 if (acl_under(all.items[i], prefix) && vec_push(out, all.items[i]) == 0)
                         all.items[i] = NULL;
         }
-        vec_release(&all, (void (*)(void *))acl_free);
+        vec_release(&all, acl_free_item);
         return rc;
 }
 
@@ -653,7 +665,7 @@ static int probe_subjects(struct floor *f, const char *list, size_t *n, struct e
                         free(enc);
                 }
         }
-        vec_release(&products, (void (*)(void *))product_free);
+        vec_release(&products, product_free_item);
         return rc;
 }
 
@@ -673,7 +685,7 @@ static int clean_acls(struct floor *f, const char *prefix, struct err *err)
                 }
                 if (rc == 0 && tries % 25 == 0)
                         rc = send_acls(f, &acls, PLAN_DELETE, err);
-                vec_release(&acls, (void (*)(void *))acl_free);
+                vec_release(&acls, acl_free_item);
                 usleep(200000);
         }
         return rc < 0 ? -1 : err_set(err, ERR_TRANSIENT, "ACLs under %s did not go away", prefix);
@@ -711,7 +723,7 @@ static int cmd_count(const char *prefix, const char *list, struct err *err)
                 rc = 0;
         }
         vec_release(&topics, free);
-        vec_release(&acls, (void (*)(void *))acl_free);
+        vec_release(&acls, acl_free_item);
         vec_release(&subjects, free);
         floor_close(&f);
         return rc;

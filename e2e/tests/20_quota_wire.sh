@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Our own Kafka protocol client (pkg/kafka kconn + quota) against the real broker, through
+# Our own Kafka protocol client (pkg/kwire kconn + quota) against the real broker, through
 # test/tools/quota_probe: client quotas set, read and removed over SASL PLAIN and SCRAM-SHA-256
 # and -512, cross-checked with Kafka's own ConfigCommand; authentication and authorization
 # failures; an unreachable broker. TLS through test/tools/kafka_relay.py, which terminates TLS

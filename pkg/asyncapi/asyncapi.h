@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "pkg/asyncapi/diag.h"
+#include "pkg/yaml/diag.h"
 
 struct product;
 struct vec;

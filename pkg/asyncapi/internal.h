@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "pkg/asyncapi/asyncapi.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/vec.h"
 
 struct product;

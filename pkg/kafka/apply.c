@@ -7,8 +7,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/internal.h"
-#include "pkg/kafka/acls.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/acls.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/base/banned.h"
@@ -40,7 +40,27 @@ static bool is_acl_delete(const struct plan_op *op)
         return op->resource == PLAN_ACL && op->action == PLAN_DELETE;
 }
 
-/* The pending ops that `pred` selects (borrowed pointers; caller frees the array). */
+/* One kafka_apply(): the plan, the mode, and whether some failure is worth a retry. */
+struct run {
+        struct kafka *k;
+        struct plan *p;
+        bool dry;
+        enum err_kind kind; /* of the first failure; ERR_TRANSIENT once any failure is */
+};
+
+/* Whether `op` still has work for the batch of `pred`: pending, or a topic update whose
+ * partitions grew (or validated) in this run and whose configs are still to be set. */
+static bool has_work(const struct plan_op *op, op_pred pred)
+{
+        if (op->state == OP_PENDING)
+                return true;
+        return pred == is_topic_alter && op->grow_partitions &&
+               (op->state == OP_DONE || op->state == OP_SKIPPED);
+}
+
+/* The ops that `pred` selects and that still have work (borrowed pointers; caller frees the
+ * array). NULL when out of memory: the ops then stay pending and kafka_apply() counts them as
+ * failed. */
 static struct plan_op **select_ops(struct plan *p, op_pred pred, size_t *n)
 {
         struct plan_op **v = calloc(p->ops.len ? p->ops.len : 1, sizeof(*v));
@@ -48,7 +68,7 @@ static struct plan_op **select_ops(struct plan *p, op_pred pred, size_t *n)
         *n = 0;
         for (size_t i = 0; v && i < p->ops.len; i++) {
                 struct plan_op *op = p->ops.items[i];
-                if (op->state == OP_PENDING && pred(op))
+                if (pred(op) && has_work(op, pred))
                         v[(*n)++] = op;
         }
         return v;
@@ -59,289 +79,476 @@ static const char *op_name(const struct plan_op *op)
         return op->want_topic ? op->want_topic->name : op->have_topic->name;
 }
 
-static void op_failed(struct plan_op *op, const char *what, const char *why)
+static void op_failed(struct run *r, struct plan_op *op, enum err_kind kind, const char *what,
+                      const char *why)
 {
         op->state = OP_FAILED;
         free(op->error);
         op->error = str_printf("%s: %s", what, why);
+        r->kind = kafka_apply_kind(r->kind, kind);
 }
 
-static void ops_failed(struct plan_op **ops, size_t n, const struct err *err)
+static void ops_failed(struct run *r, struct plan_op **ops, size_t n, const struct err *err)
 {
         for (size_t i = 0; i < n; i++)
-                op_failed(ops[i], op_name(ops[i]), err->msg);
+                op_failed(r, ops[i], err->kind,
+                          ops[i]->resource == PLAN_TOPIC ? op_name(ops[i])
+                          : ops[i]->resource == PLAN_ACL ? "acl"
+                                                         : "quota",
+                          err->msg);
+}
+
+static void op_succeeded(const struct run *r, struct plan_op *op)
+{
+        op->state = r->dry ? OP_SKIPPED : OP_DONE;
+}
+
+/* The kind of a per-topic error code (see kafka_err). */
+static enum err_kind code_kind(rd_kafka_resp_err_t code)
+{
+        struct err e;
+
+        kafka_err(&e, code, "-");
+        return e.kind;
 }
 
 /* Match per-topic results back to ops by name. */
-static void topic_results(struct plan_op **ops, size_t n, const rd_kafka_topic_result_t **res,
-                          size_t cnt, bool dry, bool exists_ok)
+static void topic_results(struct run *r, struct plan_op **ops, size_t n,
+                          const rd_kafka_topic_result_t **res, size_t cnt)
 {
         for (size_t i = 0; i < n; i++) {
                 for (size_t j = 0; j < cnt; j++) {
                         rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[j]);
+                        const char *msg = rd_kafka_topic_result_error_string(res[j]);
                         if (strcmp(rd_kafka_topic_result_name(res[j]), op_name(ops[i])) != 0)
                                 continue;
-                        if (e == RD_KAFKA_RESP_ERR_NO_ERROR ||
-                            (exists_ok && e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
-                                ops[i]->state = dry ? OP_SKIPPED : OP_DONE;
+                        if (e == RD_KAFKA_RESP_ERR_NO_ERROR)
+                                op_succeeded(r, ops[i]);
                         else
-                                op_failed(ops[i], op_name(ops[i]),
-                                          rd_kafka_topic_result_error_string(res[j])
-                                              ? rd_kafka_topic_result_error_string(res[j])
-                                              : rd_kafka_err2str(e));
+                                op_failed(r, ops[i], code_kind(e), op_name(ops[i]),
+                                          msg ? msg : rd_kafka_err2str(e));
                 }
         }
 }
 
-static int create_topics(struct kafka *k, struct plan *p, bool dry, struct err *err)
+/*
+ * One kind of change sent as one librdkafka admin call. `build` makes the request objects for
+ * ops[0..*n) as one array (returned as void *, NULL when out of memory); an op whose object
+ * librdkafka refuses is marked failed and dropped from `ops` (n shrinks). `send` makes the
+ * call, `match` records the result of each op, `destroy` frees the array.
+ */
+struct batch {
+        const char *what;
+        op_pred select;
+        rd_kafka_admin_op_t api;
+        rd_kafka_event_type_t result;
+        bool validates; /* has validate_only; a dry run of the others sends nothing */
+        void *(*build)(struct run *r, struct plan_op **ops, size_t *n);
+        void (*send)(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o);
+        void (*match)(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n);
+        void (*destroy)(void *objs, size_t n);
+};
+
+/* Drop ops[i] from ops[0..*n) after it failed to become a request object. */
+static void drop(struct plan_op **ops, size_t *n, size_t i)
+{
+        memmove(&ops[i], &ops[i + 1], (*n - i - 1) * sizeof(*ops));
+        (*n)--;
+}
+
+/* Mark every op of the batch that the answer did not mention as failed. */
+static void unanswered(struct run *r, struct plan_op **ops, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (ops[i]->state == OP_PENDING)
+                        op_failed(r, ops[i], ERR_TRANSIENT, op_name(ops[i]),
+                                  "no result for it in the broker's answer");
+}
+
+static void run_batch(struct run *r, const struct batch *b)
 {
         size_t n;
-        struct plan_op **ops = select_ops(p, is_topic_create, &n);
-        rd_kafka_NewTopic_t **nt = calloc(n ? n : 1, sizeof(*nt));
-        const rd_kafka_topic_result_t **res;
+        struct plan_op **ops = select_ops(r->p, b->select, &n);
+        void *objs = NULL;
         rd_kafka_event_t *ev;
-        char errstr[256];
-        size_t cnt;
+        struct err e;
 
-        if (!ops || !nt || n == 0)
+        err_clear(&e);
+        if (!ops || n == 0)
                 goto out;
-        for (size_t i = 0; i < n; i++) {
-                const struct topic *t = ops[i]->want_topic;
-                nt[i] = rd_kafka_NewTopic_new(t->name, t->partitions, t->replicas, errstr,
-                                              sizeof(errstr));
-                for (size_t c = 0; nt[i] && c < t->configs.len; c++) {
-                        const struct kv *kv = t->configs.items[c];
-                        rd_kafka_NewTopic_set_config(nt[i], kv->key, kv->value);
-                }
-        }
-        rd_kafka_CreateTopics(k->rk, nt, n, kafka_options(k, RD_KAFKA_ADMIN_OP_CREATETOPICS, dry),
-                              k->queue);
-        ev = kafka_wait(k, RD_KAFKA_EVENT_CREATETOPICS_RESULT, "create topics", err);
-        if (!ev) {
-                ops_failed(ops, n, err);
-                goto out;
-        }
-        res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
-        topic_results(ops, n, res, cnt, dry, false);
-        rd_kafka_event_destroy(ev);
-out:
-        if (nt)
-                rd_kafka_NewTopic_destroy_array(nt, n);
-        free(nt);
-        free(ops);
-        return 0;
-}
-
-static int grow_partitions(struct kafka *k, struct plan *p, bool dry, struct err *err)
-{
-        size_t n, cnt;
-        struct plan_op **ops = select_ops(p, is_topic_grow, &n);
-        rd_kafka_NewPartitions_t **np = calloc(n ? n : 1, sizeof(*np));
-        const rd_kafka_topic_result_t **res;
-        rd_kafka_event_t *ev;
-        char errstr[256];
-
-        if (!ops || !np || n == 0)
-                goto out;
-        for (size_t i = 0; i < n; i++)
-                np[i] = rd_kafka_NewPartitions_new(op_name(ops[i]),
-                                                   (size_t)ops[i]->want_topic->partitions, errstr,
-                                                   sizeof(errstr));
-        rd_kafka_CreatePartitions(
-            k->rk, np, n, kafka_options(k, RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, dry), k->queue);
-        ev = kafka_wait(k, RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT, "create partitions", err);
-        if (!ev) {
-                ops_failed(ops, n, err);
-                goto out;
-        }
-        res = rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev),
-                                                      &cnt);
-        topic_results(ops, n, res, cnt, dry, false);
-        rd_kafka_event_destroy(ev);
-out:
-        if (np)
-                rd_kafka_NewPartitions_destroy_array(np, n);
-        free(np);
-        free(ops);
-        return 0;
-}
-
-/* AlterConfigs (the non-incremental one) replaces a topic's whole dynamic config set: exactly
- * "the declared configs are the source of truth", out-of-band keys included. */
-static int alter_configs(struct kafka *k, struct plan *p, bool dry, struct err *err)
-{
-        size_t n, cnt;
-        struct plan_op **ops = select_ops(p, is_topic_alter, &n);
-        rd_kafka_ConfigResource_t **res = calloc(n ? n : 1, sizeof(*res));
-        const rd_kafka_ConfigResource_t **out;
-        rd_kafka_event_t *ev;
-
-        if (!ops || !res || n == 0)
-                goto out;
-        for (size_t i = 0; i < n; i++) {
-                const struct topic *t = ops[i]->want_topic;
-                res[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t->name);
-                for (size_t c = 0; c < t->configs.len; c++) {
-                        const struct kv *kv = t->configs.items[c];
-                        rd_kafka_ConfigResource_set_config(res[i], kv->key, kv->value);
-                }
-        }
-        rd_kafka_AlterConfigs(k->rk, res, n, kafka_options(k, RD_KAFKA_ADMIN_OP_ALTERCONFIGS, dry),
-                              k->queue);
-        ev = kafka_wait(k, RD_KAFKA_EVENT_ALTERCONFIGS_RESULT, "alter configs", err);
-        if (!ev) {
-                ops_failed(ops, n, err);
-                goto out;
-        }
-        out = rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &cnt);
-        for (size_t i = 0; i < n; i++) {
-                for (size_t j = 0; j < cnt; j++) {
-                        if (strcmp(rd_kafka_ConfigResource_name(out[j]), op_name(ops[i])) != 0)
-                                continue;
-                        if (rd_kafka_ConfigResource_error(out[j]))
-                                op_failed(ops[i], op_name(ops[i]),
-                                          rd_kafka_ConfigResource_error_string(out[j]));
-                        else if (ops[i]->state == OP_PENDING || ops[i]->state == OP_DONE)
-                                ops[i]->state = dry ? OP_SKIPPED : OP_DONE;
-                }
-        }
-        rd_kafka_event_destroy(ev);
-out:
-        if (res)
-                rd_kafka_ConfigResource_destroy_array(res, n);
-        free(res);
-        free(ops);
-        return 0;
-}
-
-static int delete_topics(struct kafka *k, struct plan *p, bool dry, struct err *err)
-{
-        size_t n, cnt;
-        struct plan_op **ops = select_ops(p, is_topic_delete, &n);
-        rd_kafka_DeleteTopic_t **dt = calloc(n ? n : 1, sizeof(*dt));
-        const rd_kafka_topic_result_t **res;
-        rd_kafka_event_t *ev;
-
-        if (!ops || !dt || n == 0)
-                goto out;
-        if (dry) {
+        for (size_t i = 0; i < n; i++) /* a grown topic's configs: its outcome is this batch's */
+                ops[i]->state = OP_PENDING;
+        if (r->dry && !b->validates) {
                 for (size_t i = 0; i < n; i++)
                         ops[i]->state = OP_SKIPPED;
                 goto out;
         }
-        for (size_t i = 0; i < n; i++)
-                dt[i] = rd_kafka_DeleteTopic_new(op_name(ops[i]));
-        rd_kafka_DeleteTopics(k->rk, dt, n, kafka_options(k, RD_KAFKA_ADMIN_OP_DELETETOPICS, 0),
-                              k->queue);
-        ev = kafka_wait(k, RD_KAFKA_EVENT_DELETETOPICS_RESULT, "delete topics", err);
-        if (!ev) {
-                ops_failed(ops, n, err);
+        objs = b->build(r, ops, &n);
+        if (!objs) {
+                err_nomem(&e);
+                ops_failed(r, ops, n, &e);
                 goto out;
         }
-        res = rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
-        topic_results(ops, n, res, cnt, false, false);
+        if (n == 0)
+                goto out;
+        b->send(r->k, objs, n, kafka_options(r->k, b->api, r->dry));
+        ev = kafka_wait(r->k, b->result, b->what, &e);
+        if (!ev) {
+                ops_failed(r, ops, n, &e);
+                goto out;
+        }
+        b->match(r, ev, ops, n);
         rd_kafka_event_destroy(ev);
+        unanswered(r, ops, n);
 out:
-        if (dt && n && !dry)
-                rd_kafka_DeleteTopic_destroy_array(dt, n);
-        free(dt);
+        if (objs)
+                b->destroy(objs, n);
         free(ops);
-        return 0;
 }
 
-static void acl_ops_skipped(struct plan_op **ops, size_t n)
+/* CreateTopics */
+
+static rd_kafka_NewTopic_t *new_topic(const struct topic *t, char *errstr, size_t len)
 {
-        for (size_t i = 0; i < n; i++)
-                ops[i]->state = OP_SKIPPED;
+        rd_kafka_NewTopic_t *x =
+            rd_kafka_NewTopic_new(t->name, t->partitions, t->replicas, errstr, len);
+
+        for (size_t c = 0; x && c < t->configs.len; c++) {
+                const struct kv *kv = t->configs.items[c];
+                if (rd_kafka_NewTopic_set_config(x, kv->key, kv->value) !=
+                    RD_KAFKA_RESP_ERR_NO_ERROR) {
+                        snprintf(errstr, len, "config '%s' cannot be set", kv->key);
+                        rd_kafka_NewTopic_destroy(x);
+                        x = NULL;
+                }
+        }
+        return x;
 }
 
-static void acl_ops_failed(struct plan_op **ops, size_t n, const struct err *err)
+static void *build_create(struct run *r, struct plan_op **ops, size_t *n)
 {
-        for (size_t i = 0; i < n; i++)
-                op_failed(ops[i], "acl", err->msg);
+        rd_kafka_NewTopic_t **v = calloc(*n, sizeof(*v));
+        char errstr[256];
+
+        for (size_t i = 0; v && i < *n;) {
+                v[i] = new_topic(ops[i]->want_topic, errstr, sizeof(errstr));
+                if (v[i]) {
+                        i++;
+                        continue;
+                }
+                op_failed(r, ops[i], ERR_INVALID, op_name(ops[i]), errstr);
+                drop(ops, n, i);
+        }
+        return v;
 }
+
+static void send_create(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o)
+{
+        rd_kafka_CreateTopics(k->rk, objs, n, o, k->queue);
+}
+
+static void match_create(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n)
+{
+        size_t cnt;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &cnt);
+
+        topic_results(r, ops, n, res, cnt);
+}
+
+static void destroy_create(void *objs, size_t n)
+{
+        rd_kafka_NewTopic_destroy_array(objs, n);
+        free(objs);
+}
+
+static const struct batch create_topics = {"create topics",
+                                           is_topic_create,
+                                           RD_KAFKA_ADMIN_OP_CREATETOPICS,
+                                           RD_KAFKA_EVENT_CREATETOPICS_RESULT,
+                                           true,
+                                           build_create,
+                                           send_create,
+                                           match_create,
+                                           destroy_create};
+
+/* CreatePartitions */
+
+static void *build_grow(struct run *r, struct plan_op **ops, size_t *n)
+{
+        rd_kafka_NewPartitions_t **v = calloc(*n, sizeof(*v));
+        char errstr[256];
+
+        for (size_t i = 0; v && i < *n;) {
+                v[i] = rd_kafka_NewPartitions_new(op_name(ops[i]),
+                                                  (size_t)ops[i]->want_topic->partitions, errstr,
+                                                  sizeof(errstr));
+                if (v[i]) {
+                        i++;
+                        continue;
+                }
+                op_failed(r, ops[i], ERR_INVALID, op_name(ops[i]), errstr);
+                drop(ops, n, i);
+        }
+        return v;
+}
+
+static void send_grow(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o)
+{
+        rd_kafka_CreatePartitions(k->rk, objs, n, o, k->queue);
+}
+
+static void match_grow(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n)
+{
+        size_t cnt;
+        const rd_kafka_topic_result_t **res = rd_kafka_CreatePartitions_result_topics(
+            rd_kafka_event_CreatePartitions_result(ev), &cnt);
+
+        topic_results(r, ops, n, res, cnt);
+}
+
+static void destroy_grow(void *objs, size_t n)
+{
+        rd_kafka_NewPartitions_destroy_array(objs, n);
+        free(objs);
+}
+
+static const struct batch grow_partitions = {"create partitions",
+                                             is_topic_grow,
+                                             RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
+                                             RD_KAFKA_EVENT_CREATEPARTITIONS_RESULT,
+                                             true,
+                                             build_grow,
+                                             send_grow,
+                                             match_grow,
+                                             destroy_grow};
+
+/* AlterConfigs (the non-incremental one) replaces a topic's whole dynamic config set: exactly
+ * "the declared configs are the source of truth", out-of-band keys included. */
+
+static void *build_alter(struct run *r, struct plan_op **ops, size_t *n)
+{
+        rd_kafka_ConfigResource_t **v = calloc(*n, sizeof(*v));
+
+        for (size_t i = 0; v && i < *n;) {
+                const struct topic *t = ops[i]->want_topic;
+                const char *bad = NULL;
+                v[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t->name);
+                for (size_t c = 0; v[i] && !bad && c < t->configs.len; c++) {
+                        const struct kv *kv = t->configs.items[c];
+                        if (rd_kafka_ConfigResource_set_config(v[i], kv->key, kv->value))
+                                bad = kv->key;
+                }
+                if (v[i] && !bad) {
+                        i++;
+                        continue;
+                }
+                op_failed(r, ops[i], ERR_INVALID, t->name,
+                          bad ? "a config cannot be set" : "not a valid config resource");
+                if (v[i])
+                        rd_kafka_ConfigResource_destroy(v[i]);
+                v[i] = NULL;
+                drop(ops, n, i);
+        }
+        return v;
+}
+
+static void send_alter(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o)
+{
+        rd_kafka_AlterConfigs(k->rk, objs, n, o, k->queue);
+}
+
+static void match_alter(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n)
+{
+        size_t cnt;
+        const rd_kafka_ConfigResource_t **out =
+            rd_kafka_AlterConfigs_result_resources(rd_kafka_event_AlterConfigs_result(ev), &cnt);
+
+        for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < cnt; j++) {
+                        rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(out[j]);
+                        if (strcmp(rd_kafka_ConfigResource_name(out[j]), op_name(ops[i])) != 0)
+                                continue;
+                        if (e)
+                                op_failed(r, ops[i], code_kind(e), op_name(ops[i]),
+                                          rd_kafka_ConfigResource_error_string(out[j])
+                                              ? rd_kafka_ConfigResource_error_string(out[j])
+                                              : rd_kafka_err2str(e));
+                        else
+                                op_succeeded(r, ops[i]);
+                }
+        }
+}
+
+static void destroy_alter(void *objs, size_t n)
+{
+        rd_kafka_ConfigResource_destroy_array(objs, n);
+        free(objs);
+}
+
+static const struct batch alter_configs = {"alter configs",
+                                           is_topic_alter,
+                                           RD_KAFKA_ADMIN_OP_ALTERCONFIGS,
+                                           RD_KAFKA_EVENT_ALTERCONFIGS_RESULT,
+                                           true,
+                                           build_alter,
+                                           send_alter,
+                                           match_alter,
+                                           destroy_alter};
+
+/* DeleteTopics (no validate_only: a dry run skips it) */
+
+static void *build_delete(struct run *r, struct plan_op **ops, size_t *n)
+{
+        rd_kafka_DeleteTopic_t **v = calloc(*n, sizeof(*v));
+
+        for (size_t i = 0; v && i < *n;) {
+                v[i] = rd_kafka_DeleteTopic_new(op_name(ops[i]));
+                if (v[i]) {
+                        i++;
+                        continue;
+                }
+                op_failed(r, ops[i], ERR_INVALID, op_name(ops[i]), "not a valid topic name");
+                drop(ops, n, i);
+        }
+        return v;
+}
+
+static void send_delete(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o)
+{
+        rd_kafka_DeleteTopics(k->rk, objs, n, o, k->queue);
+}
+
+static void match_delete(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n)
+{
+        size_t cnt;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &cnt);
+
+        topic_results(r, ops, n, res, cnt);
+}
+
+static void destroy_delete(void *objs, size_t n)
+{
+        rd_kafka_DeleteTopic_destroy_array(objs, n);
+        free(objs);
+}
+
+static const struct batch delete_topics = {"delete topics",
+                                           is_topic_delete,
+                                           RD_KAFKA_ADMIN_OP_DELETETOPICS,
+                                           RD_KAFKA_EVENT_DELETETOPICS_RESULT,
+                                           false,
+                                           build_delete,
+                                           send_delete,
+                                           match_delete,
+                                           destroy_delete};
 
 /* ACL creates, then (later in the order) deletes, through our own protocol client: one
  * request each. CreateAcls has no validate-only mode, so a dry run skips them. */
-static int apply_acls(struct kafka *k, struct plan *p, op_pred pred, bool dry, struct err *err)
+static void run_acls(struct run *r, op_pred pred)
 {
         size_t n;
-        struct plan_op **ops = select_ops(p, pred, &n);
-        struct err cerr;
+        struct plan_op **ops = select_ops(r->p, pred, &n);
+        struct kconn *c;
+        struct err e;
         int rc;
 
-        if (!ops || n == 0 || dry) {
-                if (ops)
-                        acl_ops_skipped(ops, n);
-                free(ops);
-                return 0;
+        err_clear(&e);
+        if (!ops || n == 0)
+                goto out;
+        if (r->dry) {
+                for (size_t i = 0; i < n; i++)
+                        ops[i]->state = OP_SKIPPED;
+                goto out;
         }
-        err_clear(&cerr);
-        if (!kafka_own_conn(k, &cerr)) {
-                acl_ops_failed(ops, n, &cerr);
-                free(ops);
-                return 0;
+        c = kafka_own_conn(r->k, &e);
+        if (!c) {
+                ops_failed(r, ops, n, &e);
+                goto out;
         }
-        k->requests++;
-        rc = pred == is_acl_create ? kafka_acls_create(k->quota_conn, ops, n, &cerr)
-                                   : kafka_acls_delete(k->quota_conn, ops, n, &cerr);
+        r->k->requests++;
+        rc = pred == is_acl_create ? kafka_acls_create(c, ops, n, &e)
+                                   : kafka_acls_delete(c, ops, n, &e);
         if (rc < 0)
-                acl_ops_failed(ops, n, &cerr);
+                ops_failed(r, ops, n, &e);
+        for (size_t i = 0; i < n; i++) /* refused by the broker, one by one */
+                if (ops[i]->state == OP_FAILED)
+                        r->kind = kafka_apply_kind(r->kind, ERR_TERMINAL);
+        unanswered(r, ops, n);
+out:
         free(ops);
-        (void)err;
-        return 0;
 }
 
-static int apply_quota(struct kafka *k, struct plan *p, bool dry, struct err *err)
+static void run_quota(struct run *r)
 {
-        for (size_t i = 0; i < p->ops.len; i++) {
-                struct plan_op *op = p->ops.items[i];
-                struct err qerr;
+        for (size_t i = 0; i < r->p->ops.len; i++) {
+                struct plan_op *op = r->p->ops.items[i];
+                struct err e;
                 if (op->resource != PLAN_QUOTA || op->state != OP_PENDING)
                         continue;
-                if (dry) {
+                if (r->dry) {
                         op->state = OP_SKIPPED;
                         continue;
                 }
-                k->requests++;
-                if (!kafka_own_conn(k, &qerr) ||
-                    kafka_quota_alter(k->quota_conn, op->want_quota, op->have_quota, &qerr) < 0) {
-                        op_failed(op, "quota", qerr.msg);
-                        kconn_close(k->quota_conn); /* reconnect next time */
-                        k->quota_conn = NULL;
+                err_clear(&e);
+                r->k->requests++;
+                if (!kafka_own_conn(r->k, &e) ||
+                    kafka_quota_alter(r->k->quota_conn, op->want_quota, op->have_quota, &e) < 0) {
+                        op_failed(r, op, e.kind, "quota", e.msg);
+                        kconn_close(r->k->quota_conn); /* reconnect next time */
+                        r->k->quota_conn = NULL;
                 } else {
                         op->state = OP_DONE;
                 }
         }
-        (void)err;
-        return 0;
 }
 
-int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err)
+enum err_kind kafka_apply_kind(enum err_kind so_far, enum err_kind next)
 {
-        bool dry = flags & KAFKA_APPLY_DRY_RUN;
+        if (so_far == ERR_TRANSIENT || next == ERR_TRANSIENT || next == ERR_NOMEM)
+                return ERR_TRANSIENT;
+        return so_far != ERR_NONE ? so_far : next;
+}
+
+int kafka_apply_outcome(struct plan *p, enum err_kind kind, struct err *err)
+{
         size_t failed = 0, total = 0;
         const struct plan_op *first = NULL;
 
-        create_topics(k, p, dry, err);
-        grow_partitions(k, p, dry, err);
-        alter_configs(k, p, dry, err);
-        apply_acls(k, p, is_acl_create, dry, err);
-        apply_quota(k, p, dry, err);
-        apply_acls(k, p, is_acl_delete, dry, err);
-        delete_topics(k, p, dry, err);
         for (size_t i = 0; i < p->ops.len; i++) {
-                const struct plan_op *op = p->ops.items[i];
+                struct plan_op *op = p->ops.items[i];
                 if (op->resource == PLAN_SUBJECT || op->action == PLAN_ORPHAN)
                         continue;
                 total++;
+                if (op->state == OP_PENDING) { /* its batch could not even be assembled */
+                        op->state = OP_FAILED;
+                        free(op->error);
+                        op->error = str_dup("not attempted: out of memory");
+                        kind = kafka_apply_kind(kind, ERR_NOMEM);
+                }
                 if (op->state == OP_FAILED) {
                         failed++;
                         first = first ? first : op;
                 }
         }
-        if (failed)
-                return err_set(err, ERR_TERMINAL, "%zu of %zu Kafka changes failed: %s", failed,
-                               total, first->error);
-        return 0;
+        if (!failed)
+                return 0;
+        return err_set(err, kind == ERR_NONE ? ERR_TERMINAL : kind,
+                       "%zu of %zu Kafka changes failed: %s", failed, total,
+                       first->error ? first->error : "failed");
+}
+
+int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err)
+{
+        struct run r = {k, p, flags & KAFKA_APPLY_DRY_RUN, ERR_NONE};
+
+        run_batch(&r, &create_topics);
+        run_batch(&r, &grow_partitions);
+        run_batch(&r, &alter_configs);
+        run_acls(&r, is_acl_create);
+        run_quota(&r);
+        run_acls(&r, is_acl_delete);
+        run_batch(&r, &delete_topics);
+        return kafka_apply_outcome(p, r.kind, err);
 }

@@ -8,9 +8,9 @@
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/kafka/internal.h"
-#include "pkg/kafka/kconn.h"
-#include "pkg/kafka/ktls.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/kconn.h"
+#include "pkg/kwire/ktls.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 

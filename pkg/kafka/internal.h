@@ -7,9 +7,10 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "pkg/kafka/props.h"
+#include "pkg/base/err.h"
+#include "pkg/kwire/props.h"
 
-struct err;
+struct plan;
 
 struct kafka {
         rd_kafka_t *rk;
@@ -44,5 +45,20 @@ struct kconn *kafka_own_conn(struct kafka *k, struct err *err);
 /* Map a librdkafka error to our kinds: auth, transient or terminal. */
 int kafka_err(struct err *err, rd_kafka_resp_err_t code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * The kind of an apply that has failed with `so_far` and now also with `next`: transient as
+ * soon as one failure is (a retry is then worth it; out of memory counts as transient), else
+ * the first failure's kind.
+ */
+enum err_kind kafka_apply_kind(enum err_kind so_far, enum err_kind next);
+
+/*
+ * Sum up a kafka_apply() of `p` whose failures had the kind `kind` (ERR_NONE: none seen). An
+ * op still pending was never attempted (its batch could not be assembled): it is marked failed
+ * and makes the result transient. Returns 0 when no topic, ACL or quota op failed, else -1 with
+ * `err` saying how many failed and why the first did.
+ */
+int kafka_apply_outcome(struct plan *p, enum err_kind kind, struct err *err);
 
 #endif

@@ -5,8 +5,9 @@
  * is batched: one Metadata, one DescribeConfigs, one DescribeAcls per observe; one call per
  * kind of change per apply, never one round trip per topic.
  *
- * A `struct kafka` owns one librdkafka client (and, when quotas are used, one connection of our
- * own protocol client, since librdkafka has no quota API). Not thread-safe: one per worker.
+ * A `struct kafka` owns one librdkafka client and, opened on first use, one connection of our
+ * own protocol client for ACLs and quotas (librdkafka has no quota API). Not thread-safe: one
+ * per worker.
  */
 #ifndef PKG_KAFKA_KAFKA_H
 #define PKG_KAFKA_KAFKA_H

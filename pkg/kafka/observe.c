@@ -6,8 +6,8 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/internal.h"
-#include "pkg/kafka/acls.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/acls.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
@@ -96,6 +96,12 @@ static int observe_configs(struct kafka *k, struct product *have, struct err *er
         return rc;
 }
 
+/* acl_free for vec_release, which calls through void (*)(void *) */
+static void acl_free_item(void *x)
+{
+        acl_free(x);
+}
+
 /* Every ACL in one DescribeAcls (our own client: librdkafka cannot read TRANSACTIONAL_ID
  * bindings), keeping those the domain owns. */
 static int observe_acls(struct kafka *k, const char *domain, const char *principal,
@@ -119,7 +125,7 @@ static int observe_acls(struct kafka *k, const char *domain, const char *princip
         }
         rc = 0;
 out:
-        vec_release(&all, (void (*)(void *))acl_free);
+        vec_release(&all, acl_free_item);
         return rc;
 }
 

@@ -216,7 +216,7 @@ struct watch_state {
         kube_watch_fn fn;
         void *arg;
         int ret; /* fn's non-zero answer */
-        volatile sig_atomic_t *stop;
+        atomic_int *stop;
         json_tokener *tok;
 };
 
@@ -264,11 +264,11 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
         struct watch_state *w = arg;
 
         (void)dt, (void)dn, (void)ut, (void)un;
-        return w->stop && *w->stop ? 1 : 0;
+        return w->stop && atomic_load(w->stop) ? 1 : 0;
 }
 
-int kube_watch(struct kube *k, const char *path, kube_watch_fn fn, void *arg,
-               volatile sig_atomic_t *stop, struct err *err)
+int kube_watch(struct kube *k, const char *path, kube_watch_fn fn, void *arg, atomic_int *stop,
+               struct err *err)
 {
         struct watch_state w = {.fn = fn, .arg = arg, .stop = stop};
         struct curl_slist *h;

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <openssl/evp.h>
 
-#include "pkg/asyncapi/diag.h"
-#include "pkg/asyncapi/ytree.h"
+#include "pkg/yaml/diag.h"
+#include "pkg/yaml/ytree.h"
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"

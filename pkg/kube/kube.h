@@ -8,7 +8,7 @@
 #ifndef PKG_KUBE_KUBE_H
 #define PKG_KUBE_KUBE_H
 
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <json-c/json.h>
 
@@ -69,8 +69,8 @@ typedef int (*kube_watch_fn)(void *arg, const char *type, json_object *obj);
  * event until the server ends it (returns 0), `fn` ends it (returns fn's value), `*stop`
  * becomes non-zero (returns 0 within about a second) or the connection fails (-1, `err`).
  */
-int kube_watch(struct kube *k, const char *path, kube_watch_fn fn, void *arg,
-               volatile sig_atomic_t *stop, struct err *err);
+int kube_watch(struct kube *k, const char *path, kube_watch_fn fn, void *arg, atomic_int *stop,
+               struct err *err);
 
 /* The object's identity, borrowed from `obj` ("" when absent). */
 const char *kube_ns(json_object *obj);

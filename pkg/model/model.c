@@ -146,15 +146,39 @@ struct product *product_new(void)
         return calloc(1, sizeof(struct product));
 }
 
+/* acl_free for vec_release, which calls through void (*)(void *) */
+static void acl_free_item(void *x)
+{
+        acl_free(x);
+}
+
+/* kv_free for vec_release, which calls through void (*)(void *) */
+static void kv_free_item(void *x)
+{
+        kv_free(x);
+}
+
+/* subject_free for vec_release, which calls through void (*)(void *) */
+static void subject_free_item(void *x)
+{
+        subject_free(x);
+}
+
+/* topic_free for vec_release, which calls through void (*)(void *) */
+static void topic_free_item(void *x)
+{
+        topic_free(x);
+}
+
 void product_free(struct product *p)
 {
         if (!p)
                 return;
         free(p->domain);
         free(p->principal);
-        vec_release(&p->topics, (void (*)(void *))topic_free);
-        vec_release(&p->acls, (void (*)(void *))acl_free);
-        vec_release(&p->subjects, (void (*)(void *))subject_free);
+        vec_release(&p->topics, topic_free_item);
+        vec_release(&p->acls, acl_free_item);
+        vec_release(&p->subjects, subject_free_item);
         vec_release(&p->consumed, free);
         quota_free(p->quota);
         free(p);
@@ -191,7 +215,7 @@ void topic_free(struct topic *t)
                 return;
         free(t->name);
         free(t->channel);
-        vec_release(&t->configs, (void (*)(void *))kv_free);
+        vec_release(&t->configs, kv_free_item);
         vec_release(&t->grants, free);
         free(t);
 }

@@ -42,12 +42,24 @@ static void problem_free(struct plan_problem *pr)
         free(pr);
 }
 
+/* plan_op_free for vec_release, which calls through void (*)(void *) */
+static void plan_op_free_item(void *x)
+{
+        plan_op_free(x);
+}
+
+/* problem_free for vec_release, which calls through void (*)(void *) */
+static void problem_free_item(void *x)
+{
+        problem_free(x);
+}
+
 void plan_release(struct plan *p)
 {
         free(p->domain);
         free(p->principal);
-        vec_release(&p->ops, (void (*)(void *))plan_op_free);
-        vec_release(&p->problems, (void (*)(void *))problem_free);
+        vec_release(&p->ops, plan_op_free_item);
+        vec_release(&p->problems, problem_free_item);
         plan_init(p);
 }
 

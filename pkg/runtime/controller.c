@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "pkg/base/backoff.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
 #include "pkg/base/str.h"
@@ -106,7 +107,7 @@ static void key_of(json_object *obj, char *out, size_t n)
 /* Sleep up to `ms`, waking early on stop. */
 static void nap(struct controller *c, uint32_t ms)
 {
-        for (uint32_t slept = 0; slept < ms && !c->stop; slept += 100) {
+        for (uint32_t slept = 0; slept < ms && !atomic_load(&c->stop); slept += 100) {
                 struct timespec ts = {0, 100 * 1000000L};
                 nanosleep(&ts, NULL);
         }
@@ -293,7 +294,7 @@ static void *watcher(void *arg)
         struct err err;
         uint32_t rnd = (uint32_t)time(NULL);
 
-        while (!c->stop) {
+        while (!atomic_load(&c->stop)) {
                 int rc;
                 err_clear(&err);
                 rnd = rnd * 1103515245u + 12345u;
@@ -324,11 +325,11 @@ static void *resyncer(void *arg)
         struct controller *c = arg;
 
         pthread_mutex_lock(&c->mu);
-        while (!c->stop) {
+        while (!atomic_load(&c->stop)) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_sec += c->cfg.resync_s;
-                if (pthread_cond_timedwait(&c->wake, &c->mu, &ts) == 0 || c->stop)
+                if (pthread_cond_timedwait(&c->wake, &c->mu, &ts) == 0 || atomic_load(&c->stop))
                         continue;
                 size_t it = 0;
                 struct map_ent *e = NULL;
@@ -361,14 +362,6 @@ static json_object *cached_copy(struct controller *c, const char *key)
         return obj;
 }
 
-static double mono(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *worker(void *arg)
 {
         struct worker_arg *w = arg;
@@ -378,11 +371,11 @@ static void *worker(void *arg)
         while ((key = wq_get(&c->queue))) {
                 json_object *obj = cached_copy(c, key);
                 uint32_t again = 0;
-                double t0 = mono();
+                double t0 = clock_now();
                 enum reconcile_result r = c->ops->reconcile(c->arg, w->index, key, obj, &again);
 
                 json_object_put(obj);
-                metrics_observe_duration(c->metrics, mono() - t0);
+                metrics_observe_duration(c->metrics, clock_now() - t0);
                 atomic_fetch_add(&c->metrics->reconciles, 1);
                 if (r == RECONCILE_RETRY) {
                         atomic_fetch_add(&c->metrics->errors, 1);
@@ -402,6 +395,46 @@ static void *worker(void *arg)
         return NULL;
 }
 
+/* Start the workers; returns 0, or -1 with c->nworkers saying how many run. */
+static int start_workers(struct controller *c)
+{
+        for (int i = 0; i < c->cfg.workers; i++) {
+                struct worker_arg *w = malloc(sizeof(*w));
+                if (!w)
+                        return -1;
+                w->c = c;
+                w->index = i;
+                if (pthread_create(&c->workers[i], NULL, worker, w) != 0) {
+                        free(w);
+                        return -1;
+                }
+                c->nworkers++;
+        }
+        return 0;
+}
+
+/* Stop and join what runs, free the rest. */
+static void teardown(struct controller *c)
+{
+        atomic_store(&c->stop, 1);
+        wq_shutdown(&c->queue);
+        pthread_mutex_lock(&c->mu);
+        pthread_cond_broadcast(&c->wake);
+        pthread_mutex_unlock(&c->mu);
+        for (int i = 0; i < c->nworkers; i++)
+                pthread_join(c->workers[i], NULL); /* in-flight reconciles finish */
+        if (c->watching)
+                pthread_join(c->watcher, NULL);
+        if (c->resyncing)
+                pthread_join(c->resyncer, NULL);
+        wq_release(&c->queue);
+        map_release(&c->cache, cached_free);
+        kube_free(c->watch_client);
+        free(c->workers);
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->mu);
+}
+
 int controller_start(struct controller *c, const struct controller_config *cfg,
                      const struct controller_ops *ops, void *arg, const struct kube_config *kc,
                      struct metrics *m, struct err *err)
@@ -413,24 +446,24 @@ int controller_start(struct controller *c, const struct controller_config *cfg,
         c->kube_cfg = kc;
         c->metrics = m;
         c->watch_client = kube_new(kc, err);
-        c->workers = calloc((size_t)cfg->workers, sizeof(pthread_t));
-        if (!c->watch_client || !c->workers) {
+        if (!c->watch_client)
+                return -1;
+        c->workers = cfg->workers > 0 ? calloc((size_t)cfg->workers, sizeof(pthread_t)) : NULL;
+        if (!c->workers) {
                 kube_free(c->watch_client);
-                free(c->workers);
-                return err_nomem(err);
+                return cfg->workers > 0 ? err_nomem(err)
+                                        : err_set(err, ERR_INVALID, "workers must be 1 or more");
         }
         pthread_mutex_init(&c->mu, NULL);
         pthread_cond_init(&c->wake, NULL);
         map_init(&c->cache);
         wq_init(&c->queue, cfg->retry_base_ms, cfg->retry_max_ms);
-        pthread_create(&c->watcher, NULL, watcher, c);
-        if (cfg->resync_s)
-                pthread_create(&c->resyncer, NULL, resyncer, c);
-        for (int i = 0; i < cfg->workers; i++) {
-                struct worker_arg *w = malloc(sizeof(*w));
-                w->c = c;
-                w->index = i;
-                pthread_create(&c->workers[i], NULL, worker, w);
+        c->watching = pthread_create(&c->watcher, NULL, watcher, c) == 0;
+        c->resyncing =
+            cfg->resync_s && c->watching && pthread_create(&c->resyncer, NULL, resyncer, c) == 0;
+        if (!c->watching || (cfg->resync_s && !c->resyncing) || start_workers(c) < 0) {
+                teardown(c);
+                return err_set(err, ERR_INTERNAL, "cannot start the controller's threads");
         }
         c->started = 1;
         return 0;
@@ -440,22 +473,7 @@ void controller_stop(struct controller *c)
 {
         if (!c->started)
                 return;
-        c->stop = 1;
-        wq_shutdown(&c->queue);
-        pthread_mutex_lock(&c->mu);
-        pthread_cond_broadcast(&c->wake);
-        pthread_mutex_unlock(&c->mu);
-        for (int i = 0; i < c->cfg.workers; i++)
-                pthread_join(c->workers[i], NULL); /* in-flight reconciles finish */
-        pthread_join(c->watcher, NULL);
-        if (c->cfg.resync_s)
-                pthread_join(c->resyncer, NULL);
-        wq_release(&c->queue);
-        map_release(&c->cache, cached_free);
-        kube_free(c->watch_client);
-        free(c->workers);
-        pthread_cond_destroy(&c->wake);
-        pthread_mutex_destroy(&c->mu);
+        teardown(c);
         c->started = 0;
 }
 
@@ -475,6 +493,20 @@ void controller_each(struct controller *c,
         while (map_next(&c->cache, &it, &e)) {
                 const struct cached *x = e->value;
                 fn(arg, e->key, x->label, x->created);
+        }
+        pthread_mutex_unlock(&c->mu);
+}
+
+void controller_each_json(struct controller *c,
+                          void (*fn)(void *arg, const char *key, const char *json), void *arg)
+{
+        size_t it = 0;
+        struct map_ent *e = NULL;
+
+        pthread_mutex_lock(&c->mu);
+        while (map_next(&c->cache, &it, &e)) {
+                const struct cached *x = e->value;
+                fn(arg, e->key, x->json);
         }
         pthread_mutex_unlock(&c->mu);
 }

@@ -16,7 +16,6 @@
 #define PKG_RUNTIME_CONTROLLER_H
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -75,11 +74,13 @@ struct controller {
         pthread_cond_t wake; /* resync sleeps on it */
         struct map cache;    /* key -> struct cached * */
         char rv[64];
-        volatile sig_atomic_t stop;
+        atomic_int stop;    /* set by controller_stop, read by every thread */
         atomic_bool synced; /* the first list is in the cache */
         struct wq queue;
         pthread_t watcher, resyncer, *workers;
-        int started; /* threads started, for stop */
+        bool watching, resyncing; /* watcher, resyncer started */
+        int nworkers;             /* workers started */
+        int started;              /* controller_start succeeded, for stop */
 };
 
 /*
@@ -106,6 +107,13 @@ void controller_enqueue(struct controller *c, const char *key);
 void controller_each(struct controller *c,
                      void (*fn)(void *arg, const char *key, const char *label, const char *created),
                      void *arg);
+
+/*
+ * Call `fn` for every cached object's JSON text (compact, without managedFields), under the
+ * cache lock: copy what you need and return quickly.
+ */
+void controller_each_json(struct controller *c,
+                          void (*fn)(void *arg, const char *key, const char *json), void *arg);
 
 bool controller_synced(struct controller *c);
 size_t controller_queue_len(struct controller *c);

@@ -1,166 +1,161 @@
 /*
- * The health and metrics endpoint.
+ * The HTTP port on libmicrohttpd. Handlers fill a buffer; this file owns the sockets, the
+ * threads and the limits.
  */
 #include "pkg/runtime/httpd.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
+#include <microhttpd.h>
 
-#include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/banned.h"
 
-#define BODY_MAX (1u << 20)
+#define DEFAULT_CT "text/plain; version=0.0.4"
 
-static int parse_addr(const char *addr, struct sockaddr_in *sa)
+union addr {
+        struct sockaddr sa;
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+};
+
+/* "HOST:PORT", ":PORT", "[V6]:PORT" -> address; *dual when it means every address. */
+static int parse_addr(const char *addr, union addr *a, bool *dual)
 {
         char host[64];
         const char *colon = strrchr(addr, ':');
+        size_t n;
         long port;
         char *end;
 
-        if (!colon || (size_t)(colon - addr) >= sizeof(host))
+        if (!colon)
                 return -1;
-        memcpy(host, addr, (size_t)(colon - addr));
-        host[colon - addr] = 0;
+        n = (size_t)(colon - addr);
+        if (addr[0] == '[' && n >= 2 && addr[n - 1] == ']') {
+                addr++;
+                n -= 2;
+        }
+        if (n >= sizeof(host))
+                return -1;
+        memcpy(host, addr, n);
+        host[n] = 0;
         port = strtol(colon + 1, &end, 10);
-        if (*end || port < 0 || port > 65535)
+        if (!colon[1] || *end || port < 0 || port > 65535)
                 return -1;
-        memset(sa, 0, sizeof(*sa));
-        sa->sin_family = AF_INET;
-        sa->sin_port = htons((uint16_t)port);
-        if (!host[0])
-                snprintf(host, sizeof(host), "0.0.0.0");
-        return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
-static void send_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-                if (w <= 0)
-                        return;
-                p += w;
-                n -= (size_t)w;
+        memset(a, 0, sizeof(*a));
+        *dual = !host[0] || !strcmp(host, "0.0.0.0") || !strcmp(host, "::");
+        if (*dual || strchr(host, ':')) {
+                a->v6.sin6_family = AF_INET6;
+                a->v6.sin6_port = htons((uint16_t)port);
+                a->v6.sin6_addr = in6addr_any;
+                return *dual || inet_pton(AF_INET6, host, &a->v6.sin6_addr) == 1 ? 0 : -1;
         }
+        a->v4.sin_family = AF_INET;
+        a->v4.sin_port = htons((uint16_t)port);
+        return inet_pton(AF_INET, host, &a->v4.sin_addr) == 1 ? 0 : -1;
 }
 
-static const char *reason(int status)
+const char *httpd_query(const struct httpd_request *r, const char *key)
 {
-        switch (status) {
-        case 200:
-                return "OK";
-        case 404:
-                return "Not Found";
-        case 405:
-                return "Method Not Allowed";
-        default:
-                return "Service Unavailable";
+        return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, int status, const char *ctype,
+                             const char *body, size_t len)
+{
+        struct MHD_Response *resp =
+            MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        enum MHD_Result rc;
+
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        /* pages carry text from specs: no script runs here, whatever it says */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                                "form-action 'self'");
+        rc = MHD_queue_response(conn, (unsigned)status, resp);
+        MHD_destroy_response(resp);
+        return rc;
+}
+
+/* libmicrohttpd calls this once per request with the headers read (and again per body chunk,
+ * which nothing here accepts: only GET and HEAD). */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **state)
+{
+        struct httpd *h = cls;
+        struct httpd_request r = {url, conn};
+        struct httpd_response w = {200, DEFAULT_CT, {0}};
+        enum MHD_Result rc;
+
+        (void)version;
+        (void)upload_data;
+        if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+                *upload_size = 0; /* the body is not read: the connection closes after */
+                return reply(conn, 405, DEFAULT_CT, "only GET\n", 9);
         }
-}
-
-/* Read the request line, answer, close. */
-static void serve(struct httpd *h, int fd)
-{
-        char req[2048], method[8], path[256], head[256];
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        struct buf body;
-        ssize_t n = 0;
-        int status, len;
-
-        if (poll(&p, 1, 2000) == 1)
-                n = recv(fd, req, sizeof(req) - 1, 0);
-        if (n <= 0)
-                return;
-        req[n] = 0;
-        if (sscanf(req, "%7s %255s", method, path) != 2)
-                return;
-        buf_init(&body, BODY_MAX);
-        if (strcmp(method, "GET") != 0) {
-                status = 405;
-                buf_puts(&body, "only GET\n");
-        } else {
-                char *q = strchr(path, '?');
-                if (q)
-                        *q = 0;
-                status = h->fn(h->arg, path, &body);
+        if (!*state) { /* the first call only has the headers; answer on the second */
+                *state = h;
+                return MHD_YES;
         }
-        len = snprintf(head, sizeof(head),
-                       "HTTP/1.1 %d %s\r\nContent-Type: text/plain; version=0.0.4\r\n"
-                       "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                       status, reason(status), body.len);
-        send_all(fd, head, (size_t)len);
-        if (body.len)
-                send_all(fd, body.data, body.len);
-        buf_release(&body);
+        buf_init(&w.body, HTTPD_BODY_MAX);
+        h->fn(h->arg, &r, &w);
+        if (w.body.failed)
+                rc = reply(conn, 500, DEFAULT_CT, "response too large\n", 19);
+        else
+                rc = reply(conn, w.status, w.content_type, w.body.data ? w.body.data : "",
+                           w.body.len);
+        buf_release(&w.body);
+        return rc;
 }
 
-static void *loop(void *arg)
+static int bound_port(struct MHD_Daemon *d)
 {
-        struct httpd *h = arg;
+        const union MHD_DaemonInfo *i = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 
-        while (!h->stop) {
-                struct pollfd p = {.fd = h->fd, .events = POLLIN};
-                int c;
-                if (poll(&p, 1, 500) != 1)
-                        continue;
-                c = accept(h->fd, NULL, NULL);
-                if (c < 0)
-                        continue;
-                serve(h, c);
-                close(c);
-        }
-        return NULL;
+        return i ? i->port : -1;
 }
 
-int httpd_start(struct httpd *h, const char *addr, httpd_fn fn, void *arg, struct err *err)
+int httpd_start(struct httpd *h, const char *addr, const struct httpd_limits *limits, httpd_fn fn,
+                void *arg, struct err *err)
 {
-        struct sockaddr_in sa;
-        socklen_t sl = sizeof(sa);
-        int one = 1;
+        struct httpd_limits l = limits ? *limits : (struct httpd_limits){0};
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                         MHD_USE_POLL | MHD_USE_ERROR_LOG;
+        union addr a;
+        bool dual;
 
         memset(h, 0, sizeof(*h));
-        h->fd = -1;
-        if (parse_addr(addr, &sa) < 0)
-                return err_set(err, ERR_INVALID, "metrics address '%s': expected IPv4:PORT", addr);
-        h->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (h->fd < 0)
-                return err_set(err, ERR_INTERNAL, "socket: %s", strerror(errno));
-        setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(h->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(h->fd, 16) < 0) {
-                err_set(err, ERR_INVALID, "metrics address %s: %s", addr, strerror(errno));
-                close(h->fd);
-                h->fd = -1;
-                return -1;
-        }
-        getsockname(h->fd, (struct sockaddr *)&sa, &sl);
-        h->port = ntohs(sa.sin_port);
+        if (parse_addr(addr, &a, &dual) < 0)
+                return err_set(err, ERR_INVALID,
+                               "http address '%s': expected HOST:PORT, :PORT or [V6]:PORT", addr);
+        if (a.sa.sa_family == AF_INET6)
+                flags |= dual ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
         h->fn = fn;
         h->arg = arg;
-        if (pthread_create(&h->thread, NULL, loop, h) != 0) {
-                close(h->fd);
-                h->fd = -1;
-                return err_set(err, ERR_INTERNAL, "cannot start the metrics thread");
-        }
-        h->running = true;
+        h->d = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, &a.sa,
+            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(l.timeout_s ? l.timeout_s : 15),
+            MHD_OPTION_CONNECTION_LIMIT, (unsigned)(l.max_connections ? l.max_connections : 256),
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(l.max_request ? l.max_request : 16384),
+            MHD_OPTION_THREAD_STACK_SIZE, (size_t)(1u << 20), MHD_OPTION_LISTENING_ADDRESS_REUSE,
+            (unsigned)1, MHD_OPTION_END);
+        if (!h->d)
+                return err_set(err, ERR_INVALID, "http address %s: cannot listen (in use?)", addr);
+        h->port = bound_port(h->d);
         return 0;
 }
 
 void httpd_stop(struct httpd *h)
 {
-        if (h->running) {
-                h->stop = 1;
-                pthread_join(h->thread, NULL);
-                h->running = false;
-        }
-        if (h->fd >= 0)
-                close(h->fd);
-        h->fd = -1;
+        if (h->d)
+                MHD_stop_daemon(h->d);
+        h->d = NULL;
 }

@@ -23,7 +23,7 @@ static double wall(void)
 
 static void nap(struct leader *l, int s)
 {
-        for (int i = 0; i < s * 10 && !*l->stop; i++) {
+        for (int i = 0; i < s * 10 && !atomic_load(l->stop); i++) {
                 struct timespec ts = {0, 100 * 1000000L};
                 nanosleep(&ts, NULL);
         }
@@ -77,7 +77,7 @@ int leader_acquire(struct leader *l)
 {
         char holder[256] = "", said[256] = "-";
 
-        while (!*l->stop) {
+        while (!atomic_load(l->stop)) {
                 if (try_once(l, holder, sizeof(holder))) {
                         atomic_store(&l->leading, true);
                         log_info(NULL, "leader election: %s is the leader (lease %s/%s)", l->id,
@@ -100,9 +100,9 @@ static void *renew_loop(void *arg)
         double last = wall();
         char holder[256];
 
-        while (!*l->stop && !atomic_load(&l->lost)) {
+        while (!atomic_load(l->stop) && !atomic_load(&l->lost)) {
                 nap(l, l->retry_s);
-                if (*l->stop)
+                if (atomic_load(l->stop))
                         break;
                 if (try_once(l, holder, sizeof(holder)) && strcmp(holder, l->id) == 0) {
                         last = wall();

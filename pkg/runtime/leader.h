@@ -9,7 +9,6 @@
 #define PKG_RUNTIME_LEADER_H
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -23,7 +22,7 @@ struct leader {
         int renew_deadline_s;       /* stop leading after this long without a renewal (10) */
         int retry_s;                /* try or renew this often (2) */
         struct kube *k;
-        volatile sig_atomic_t *stop; /* the process's stop flag (borrowed) */
+        atomic_int *stop; /* the process's stop flag (borrowed) */
         atomic_bool leading;
         atomic_bool lost; /* was leading, could not renew in time */
         pthread_t thread;

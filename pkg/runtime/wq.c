@@ -7,21 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "pkg/base/clock.h"
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"
 
 struct wq_delayed {
-        double due; /* CLOCK_MONOTONIC seconds */
+        double due; /* clock_now() seconds */
         char key[];
 };
-
-static double mono_now(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms)
 {
@@ -57,45 +50,64 @@ void wq_release(struct wq *q)
         pthread_mutex_destroy(&q->mu);
 }
 
-/* Append to the FIFO, compacting the consumed front now and then. Lock held. */
-static void push(struct wq *q, const char *key)
+/* Append to the FIFO, compacting the consumed front now and then. Lock held. Returns 0, or -1
+ * when memory runs out (the key is then not queued). */
+static int push(struct wq *q, const char *key)
 {
         char *copy = str_dup(key);
 
         if (!copy)
-                return;
+                return -1;
         if (q->head > 64 && q->head * 2 > q->queue.len) {
                 memmove(q->queue.items, q->queue.items + q->head,
                         (q->queue.len - q->head) * sizeof(void *));
                 q->queue.len -= q->head;
                 q->head = 0;
         }
-        if (vec_push(&q->queue, copy) < 0)
+        if (vec_push(&q->queue, copy) < 0) {
                 free(copy);
+                return -1;
+        }
+        return 0;
+}
+
+/* Queue a dirty key; when that fails, forget that it is dirty, so that it is not "queued"
+ * forever in `dirty` while in no queue (every later add would be dropped). Lock held. */
+static int push_dirty(struct wq *q, const char *key)
+{
+        if (push(q, key) == 0) {
+                pthread_cond_signal(&q->cond);
+                return 0;
+        }
+        map_del(&q->dirty, key);
+        return -1;
 }
 
 /* The add itself. Lock held. */
-static void add_locked(struct wq *q, const char *key)
+static int add_locked(struct wq *q, const char *key)
 {
         if (q->shutting_down || map_has(&q->dirty, key))
-                return;
+                return 0;
         if (map_put(&q->dirty, key, NULL, NULL) < 0)
-                return;
-        if (!map_has(&q->active, key)) /* else wq_done queues it */
-                push(q, key);
-        pthread_cond_signal(&q->cond);
+                return -1;
+        if (map_has(&q->active, key)) /* wq_done queues it */
+                return 0;
+        return push_dirty(q, key);
 }
 
-void wq_add(struct wq *q, const char *key)
+int wq_add(struct wq *q, const char *key)
 {
+        int rc;
+
         pthread_mutex_lock(&q->mu);
-        add_locked(q, key);
+        rc = add_locked(q, key);
         pthread_mutex_unlock(&q->mu);
+        return rc;
 }
 
 void wq_add_after(struct wq *q, const char *key, uint32_t ms)
 {
-        double due = mono_now() + ms / 1000.0;
+        double due = clock_now() + ms / 1000.0;
         struct wq_delayed *d;
 
         if (ms == 0) {
@@ -169,6 +181,14 @@ static void wait_until(struct wq *q, double due)
 {
         struct timespec ts;
 
+        if (!clock_is_real()) { /* a test clock: look again soon */
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                ts.tv_nsec += 10 * 1000 * 1000;
+                ts.tv_sec += ts.tv_nsec / 1000000000;
+                ts.tv_nsec %= 1000000000;
+                pthread_cond_timedwait(&q->cond, &q->mu, &ts);
+                return;
+        }
         if (!due) {
                 pthread_cond_wait(&q->cond, &q->mu);
                 return;
@@ -184,7 +204,7 @@ char *wq_get(struct wq *q)
 
         pthread_mutex_lock(&q->mu);
         while (!q->shutting_down) {
-                double next = promote(q, mono_now());
+                double next = promote(q, clock_now());
                 if (q->head < q->queue.len) {
                         key = q->queue.items[q->head++];
                         map_del(&q->dirty, key);
@@ -201,10 +221,8 @@ void wq_done(struct wq *q, const char *key)
 {
         pthread_mutex_lock(&q->mu);
         map_del(&q->active, key);
-        if (map_has(&q->dirty, key)) { /* added while it was processed */
-                push(q, key);
-                pthread_cond_signal(&q->cond);
-        }
+        if (map_has(&q->dirty, key)) /* added while it was processed */
+                push_dirty(q, key);
         pthread_mutex_unlock(&q->mu);
 }
 

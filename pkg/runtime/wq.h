@@ -34,8 +34,9 @@ struct wq {
 void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms);
 void wq_release(struct wq *q);
 
-/* Queue `key` (copied) unless it is queued already. */
-void wq_add(struct wq *q, const char *key);
+/* Queue `key` (copied) unless it is queued already. Returns 0, or -1 when memory ran out: the
+ * key is then not queued, and not marked queued either, so a later add queues it. */
+int wq_add(struct wq *q, const char *key);
 /* Queue `key` after `ms` milliseconds (an earlier pending time wins). */
 void wq_add_after(struct wq *q, const char *key, uint32_t ms);
 /* Queue `key` after its backoff (base * 2^failures, capped, jittered). Returns the delay. */

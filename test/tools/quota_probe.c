@@ -19,8 +19,8 @@
 
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/kafka/props.h"
-#include "pkg/kafka/quota.h"
+#include "pkg/kwire/props.h"
+#include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 
 static int fail(const struct err *err)

@@ -1,0 +1,60 @@
+/*
+ * The DataProduct status (DESIGN §2) computed from one reconcile's outcome: kstatus-style
+ * conditions (Ready, Reconciling, Stalled) whose reason and message name what is wrong, the
+ * domain, and small summaries (topic names and counts, subject versions, the ACL count,
+ * orphans). Pure: the caller passes the clock reading and the previous status, so that a
+ * condition's lastTransitionTime moves only when its status does.
+ *
+ * The conditions follow kstatus (what Flux, `kubectl wait` and Argo CD health checks read):
+ *   PROGRESSING  Reconciling=True, Ready=False: written with the generation being worked on
+ *                before anything is applied;
+ *   SYNCED       Ready=True only when every change of the generation's plan went through and
+ *                the plan has no problems; a problem is Stalled=True with its reason;
+ *   FAILED       Reconciling=True (reason Retrying) when a retry may heal it, Stalled=True when
+ *                it cannot (terminal or invalid, an incompatible schema);
+ *   INVALID, CONFLICT  Stalled=True: nothing heals until the spec (or the other product) changes;
+ *   SUSPENDED    Ready=True when in sync, else Ready=False and Stalled=True (reason Suspended):
+ *                pending changes wait for the user, not for a retry;
+ *   DELETING     Reconciling=True while the finalizer works.
+ */
+#ifndef PKG_STATUS_STATUS_H
+#define PKG_STATUS_STATUS_H
+
+#include <stdbool.h>
+#include <json-c/json.h>
+
+struct plan;
+struct product;
+
+enum status_outcome {
+        STATUS_SYNCED = 0,  /* plan carried out (or nothing to do); problems may remain */
+        STATUS_INVALID,     /* the spec does not parse: nothing touched (Stalled) */
+        STATUS_CONFLICT,    /* another DataProduct owns the domain (Stalled) */
+        STATUS_FAILED,      /* observe or apply failed; will retry (Reconciling) */
+        STATUS_SUSPENDED,   /* spec.suspend: observed only */
+        STATUS_DELETING,    /* finalizer at work */
+        STATUS_PROGRESSING, /* the plan is about to be applied */
+};
+
+struct status_input {
+        enum status_outcome outcome;
+        long long generation;
+        const char *domain;         /* may be NULL when the spec is invalid */
+        const struct product *want; /* desired state, or NULL */
+        const struct product *have; /* observed state after the plan ran, or NULL */
+        const struct plan *plan;    /* with op states filled in, or NULL */
+        const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
+        bool terminal;              /* FAILED: a retry cannot fix it (Stalled, not Reconciling) */
+        const char *now;            /* RFC 3339 timestamp */
+};
+
+/*
+ * Build the status object. `old` is the current status (or NULL) for transition times.
+ * Returns a new json object the caller puts with json_object_put(), or NULL on no memory.
+ */
+json_object *status_build(const struct status_input *in, json_object *old);
+
+/* True when `status` has Ready=True for `generation` (observedGeneration caught up). */
+bool status_is_ready(json_object *status, long long generation);
+
+#endif
