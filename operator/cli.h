@@ -17,9 +17,10 @@ enum {
 
 /* Connection settings of every command that talks to a server. Borrowed strings. */
 struct cli_conn {
-        const char *kafka_config; /* --kafka-config FILE, or $SPECMESH_KAFKA_CONFIG */
-        const char *bootstrap;    /* --bootstrap-server HOST:PORT, overrides the file's */
-        const char *registry_url; /* --registry-url URL, or $SPECMESH_REGISTRY_URL */
+        const char *kafka_config;    /* --kafka-config FILE, or $SPECMESH_KAFKA_CONFIG */
+        const char *bootstrap;       /* --bootstrap-server HOST:PORT, overrides the file's */
+        const char *registry_url;    /* --registry-url URL, or $SPECMESH_REGISTRY_URL */
+        const char *registry_config; /* --registry-config FILE, or $SPECMESH_REGISTRY_CONFIG */
 };
 
 /* Fill `c` from the environment; flags parsed later overwrite the fields. */
@@ -33,13 +34,15 @@ enum {
         OPT_KAFKA_CONFIG = 0x100,
         OPT_BOOTSTRAP,
         OPT_REGISTRY_URL,
+        OPT_REGISTRY_CONFIG,
 };
 
-#define CLI_CONN_OPTIONS                                                  \
-        {"kafka-config", required_argument, NULL, OPT_KAFKA_CONFIG},      \
-            {"bootstrap-server", required_argument, NULL, OPT_BOOTSTRAP}, \
-        {                                                                 \
-                "registry-url", required_argument, NULL, OPT_REGISTRY_URL \
+#define CLI_CONN_OPTIONS                                                        \
+        {"kafka-config", required_argument, NULL, OPT_KAFKA_CONFIG},            \
+            {"bootstrap-server", required_argument, NULL, OPT_BOOTSTRAP},       \
+            {"registry-url", required_argument, NULL, OPT_REGISTRY_URL},        \
+        {                                                                       \
+                "registry-config", required_argument, NULL, OPT_REGISTRY_CONFIG \
         }
 
 /* Take a connection flag parsed by getopt_long. Returns 1 when `opt` was one, else 0. */

@@ -18,7 +18,9 @@
 #include "pkg/base/log.h"
 #include "operator/access.h"
 #include "pkg/base/str.h"
+#include "pkg/kafka/kafka.h"
 #include "pkg/kube/kube.h"
+#include "pkg/registry/registry.h"
 #include "pkg/runtime/httpd.h"
 #include "pkg/runtime/leader.h"
 #include "pkg/base/banned.h"
@@ -388,6 +390,31 @@ out:
         return rc;
 }
 
+/*
+ * Connection settings that cannot work are a start-up error naming the key, not a condition
+ * on every DataProduct later: check the Kafka properties and TLS files, and the registry
+ * config, without connecting.
+ */
+static int check_conn(const struct cli_conn *conn)
+{
+        struct registry *r = NULL;
+        struct err err;
+
+        err_clear(&err);
+        if (kafka_config_check(conn->kafka_config, conn->bootstrap, &err) < 0)
+                goto fail;
+        if (conn->registry_url || conn->registry_config) {
+                r = registry_open(conn->registry_url, conn->registry_config, &err);
+                if (!r)
+                        goto fail;
+                registry_free(r);
+        }
+        return 0;
+fail:
+        fprintf(stderr, "specmesh operator: %s\n", err.msg);
+        return -1;
+}
+
 int cmd_operator(int argc, char **argv)
 {
         struct opts o;
@@ -410,6 +437,10 @@ int cmd_operator(int argc, char **argv)
         if (!op.conn.kafka_config && !op.conn.bootstrap) {
                 fprintf(stderr, "specmesh operator: no Kafka connection: pass --kafka-config "
                                 "FILE or set SPECMESH_KAFKA_CONFIG\n");
+                return EXIT_ERROR;
+        }
+        if (check_conn(&op.conn) < 0) {
+                curl_global_cleanup();
                 return EXIT_ERROR;
         }
         spec_cache_init(&op.specs);

@@ -80,8 +80,8 @@ int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err)
         e->kafka = kafka_open(conn->kafka_config, conn->bootstrap, err);
         if (!e->kafka)
                 return -1;
-        if (conn->registry_url) {
-                e->registry = registry_new(conn->registry_url, err);
+        if (conn->registry_url || conn->registry_config) {
+                e->registry = registry_open(conn->registry_url, conn->registry_config, err);
                 if (!e->registry) {
                         engine_close(e);
                         return -1;

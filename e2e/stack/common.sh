@@ -14,12 +14,25 @@ HELM_VERSION=3.19.2
 
 KAFKA_PORT=19092
 KAFKA_CONTROLLER_PORT=19093
+KAFKA_SASL_SSL_PORT=19094  # SASL_SSL: PLAIN, SCRAM-SHA-256/512
+KAFKA_MTLS_PORT=19095      # SSL, client certificate required
+KAFKA_WRONGHOST_PORT=19096 # SSL, broker certificate for wrong.example only
 REGISTRY_PORT=18081
+REGISTRY_TLS_PORT=18443        # nginx in front of the registry: HTTPS + basic auth
+REGISTRY_BEARER_PORT=18444     # HTTPS + bearer token
+REGISTRY_MTLS_PORT=18445       # HTTPS + client certificate required + basic auth
 ETCD_PORT=12379
 ETCD_PEER_PORT=12380
 APISERVER_PORT=16443
 
 ADMIN_TOKEN=specmesh-admin-token
+TLS_KEY_PASSWORD=changeit # PKCS#12 files and encrypted keys made by e2e/stack/certs
+REGISTRY_USER=registry-admin
+REGISTRY_PASSWORD=registry-secret
+REGISTRY_TOKEN=registry-token-0123456789
+SCRAM_ADMIN=scram-admin # a SCRAM-SHA-256/512 super user, made when Kafka's storage is formatted
+SCRAM_ADMIN_PASSWORD=scram-admin-secret
+LOCK_FILE=/tmp/specmesh-stack.lock
 export PATH="$BIN:/usr/local/go/bin:$PATH"
 
 log() { printf '[stack %s] %s\n' "$(date +%T)" "$*" >&2; }
@@ -65,4 +78,31 @@ node_tokens() {
         for n in $NODE_NAMES; do printf '%s-token,system:node:%s,uid-%s,"system:nodes"\n' "$n" "$n" "$n"; done
         printf 'specmesh-kcm-token,system:kube-controller-manager,uid-kcm\n'
         printf 'specmesh-scheduler-token,system:kube-scheduler,uid-scheduler\n'
+}
+
+# lock_held_here: this process or one of its ancestors holds $LOCK_FILE (e.g. the caller ran
+# `flock /tmp/specmesh-stack.lock e2e/stack/up`): taking it again would wait for ourselves.
+lock_held_here() {
+        local ino holders p=$$
+        [ -e "$LOCK_FILE" ] || return 1
+        ino=$(stat -c %i "$LOCK_FILE")
+        holders=" $(awk -v ino="$ino" '$2 == "FLOCK" { split($6, f, ":"); if (f[3] == ino) printf "%s ", $5 }' /proc/locks) "
+        while [ -n "$p" ] && [ "$p" -gt 1 ]; do
+                [[ $holders == *" $p "* ]] && return 0
+                p=$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)
+        done
+        return 1
+}
+
+# with_stack_lock CMD...: run CMD holding $LOCK_FILE (waiting up to 15 minutes for it)
+with_stack_lock() {
+        if lock_held_here; then
+                "$@"
+                return
+        fi
+        log "waiting for $LOCK_FILE"
+        (
+                flock -w 900 9 || die "could not take $LOCK_FILE in 15 minutes"
+                "$@"
+        ) 9>>"$LOCK_FILE"
 }

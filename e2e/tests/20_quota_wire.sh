@@ -207,7 +207,7 @@ quota_is "$user" producer_byte_rate 4343 "the value set over TLS, in Kafka"
 grep -q "peer cert: True" "$d/port.log" || t_fail "the relay saw no client certificate"
 f=$(tls tls-badpass.properties "ssl.ca.location=$d/ca.pem" "ssl.certificate.location=$d/client.pem" \
         "ssl.key.location=$d/client.key" ssl.key.password=nope)
-t_assert_match "$(probe "$f" describe "$user")" "^error: invalid: kafka config: TLS files" "a wrong ssl.key.password"
+t_assert_match "$(probe "$f" describe "$user")" "^error: invalid: kafka config ssl.key.location: cannot read the private key: is ssl.key.password right" "a wrong ssl.key.password"
 
 # --- the unit tests' byte fixtures against the real broker ------------------------------------
 step "byte fixtures: the frames our client sends and Kafka answers, captured through a relay"

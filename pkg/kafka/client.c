@@ -9,6 +9,7 @@
 #include "pkg/base/log.h"
 #include "pkg/kafka/internal.h"
 #include "pkg/kwire/kconn.h"
+#include "pkg/kwire/ktls.h"
 #include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
@@ -99,6 +100,85 @@ static int check_connection(struct kafka *k, struct err *err)
                          rd_kafka_err2str(e), k->last_error[0] ? ": " : "", k->last_error);
 }
 
+/* Unreadable TLS files, wrong passwords and expired client certificates: one line, up front. */
+static int check_tls_files(const struct kprops *p, struct err *err)
+{
+        SSL_CTX *ctx;
+
+        if (!kprops_tls(p))
+                return 0;
+        ctx = ktls_context(p, err);
+        if (!ctx)
+                return -1;
+        SSL_CTX_free(ctx);
+        return 0;
+}
+
+#define API_FETCH           1
+#define RDKAFKA_SCRAM_FIXED 0x020601ff /* 2.6.1 (librdkafka PR #4895) */
+
+/*
+ * librdkafka before 2.6.1 ends its SCRAM exchange with a client-final message whose nonce
+ * Kafka 4.x rejects, so the login fails as "authentication failed" although the credentials are
+ * right. With such a librdkafka and a SCRAM mechanism, ask the broker over our own client
+ * (whose SCRAM is right, and whose connection is kept for quotas and ACLs) whether it is 4.x:
+ * Kafka 4.0 dropped Fetch v0-v3 (KIP-896; it still lists Produce v0 for old clients), so a
+ * minimum Fetch version of 4 or more says so.
+ * Refuse Kafka 4.x in one line that says what to do; warn when the broker's version is unknown.
+ */
+static int check_scram(struct kafka *k, struct err *err)
+{
+        const char *mech = kprops_sasl_mechanism(&k->props);
+        struct kconn *c;
+
+        if (!mech || strncmp(mech, "SCRAM-", 6) != 0 || rd_kafka_version() >= RDKAFKA_SCRAM_FIXED)
+                return 0;
+        c = kafka_own_conn(k, err);
+        if (!c)
+                return -1;
+        if (c->versions.min[API_FETCH] < 0) {
+                log_warn(NULL,
+                         "kafka %s: %s with librdkafka %s fails against Kafka 4.x (fixed in "
+                         "librdkafka 2.6.1); the broker's version is unknown",
+                         k->bootstrap, mech, rd_kafka_version_str());
+                return 0;
+        }
+        if (c->versions.min[API_FETCH] < 4)
+                return 0;
+        return err_set(
+            err, ERR_INVALID,
+            "kafka %s: %s cannot authenticate against Kafka 4.x with librdkafka %s "
+            "(fixed in 2.6.1; Debian bookworm has 2.0.2): use PLAIN or a client certificate "
+            "(mTLS), or the specmesh image built on Debian trixie (librdkafka 2.8.0)",
+            k->bootstrap, mech, rd_kafka_version_str());
+}
+
+/* Load, override and check the properties into `p` (initialised by the caller). */
+static int load_props(struct kprops *p, const char *config_file, const char *bootstrap,
+                      struct err *err)
+{
+        if (config_file && kprops_load(p, config_file, err) < 0)
+                return -1;
+        if (bootstrap && kprops_set(p, "bootstrap.servers", bootstrap) < 0)
+                return err_nomem(err);
+        if (!kprops_get(p, "bootstrap.servers"))
+                return err_set(err, ERR_INVALID, "no bootstrap.servers in the kafka config");
+        if (kprops_check(p, err) < 0 || check_tls_files(p, err) < 0)
+                return -1;
+        return 0;
+}
+
+int kafka_config_check(const char *config_file, const char *bootstrap, struct err *err)
+{
+        struct kprops p;
+        int rc;
+
+        kprops_init(&p);
+        rc = load_props(&p, config_file, bootstrap, err);
+        kprops_release(&p);
+        return rc;
+}
+
 struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err)
 {
         struct kafka *k = calloc(1, sizeof(*k));
@@ -110,16 +190,19 @@ struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct 
                 return NULL;
         }
         kprops_init(&k->props);
-        if (config_file && kprops_load(&k->props, config_file, err) < 0)
+        if (load_props(&k->props, config_file, bootstrap, err) < 0)
                 goto fail;
-        if (bootstrap && kprops_set(&k->props, "bootstrap.servers", bootstrap) < 0)
-                goto nomem;
-        if (!kprops_get(&k->props, "bootstrap.servers")) {
-                err_set(err, ERR_INVALID, "no bootstrap.servers in the kafka config");
-                goto fail;
-        }
         snprintf(k->bootstrap, sizeof(k->bootstrap), "%s",
                  kprops_get(&k->props, "bootstrap.servers"));
+        if (check_scram(k, err) < 0)
+                goto fail;
+        /*
+         * Over TLS our own client connects first: it says in one line why the broker's
+         * certificate, its name or our credentials are refused, where librdkafka only retries.
+         * The connection is kept for quotas and ACLs.
+         */
+        if (kprops_tls(&k->props) && !kafka_own_conn(k, err))
+                goto fail;
         conf = rd_kafka_conf_new();
         if (!conf)
                 goto nomem;

@@ -25,9 +25,20 @@ enum kafka_apply_flags {
  * Connect with the librdkafka properties in `config_file` (may be NULL when `bootstrap` is
  * given); `bootstrap` overrides bootstrap.servers. Checks the connection with one metadata
  * request, so an unreachable broker or refused credentials fail here, in one line naming the
- * broker and the cause (ERR_TRANSIENT / ERR_AUTH). Returns NULL with `err` set on failure.
+ * broker and the cause (ERR_TRANSIENT / ERR_AUTH). Before connecting, the properties are
+ * checked as kafka_config_check() does. With a SCRAM mechanism and a librdkafka older than
+ * 2.6.1, a Kafka 4.x broker (asked over our own client) is refused in one line saying what
+ * to use instead. Over TLS our own client connects first, so that a refused certificate, a
+ * name mismatch or wrong credentials fail in one line. Returns NULL with `err` set on failure.
  */
 struct kafka *kafka_open(const char *config_file, const char *bootstrap, struct err *err);
+
+/*
+ * Check the connection properties without connecting: every key is one both of our Kafka
+ * paths honour (props.h), the TLS files load with their passwords and a client certificate is
+ * within its validity. Returns 0, or -1 with `err` naming the key (ERR_INVALID) or the file.
+ */
+int kafka_config_check(const char *config_file, const char *bootstrap, struct err *err);
 
 /* Close the client. NULL is fine. */
 void kafka_close(struct kafka *k);

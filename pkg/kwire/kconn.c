@@ -24,6 +24,7 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/kwire/kproto.h"
+#include "pkg/kwire/ktls.h"
 #include "pkg/kwire/props.h"
 #include "pkg/kwire/quota.h"
 #include "pkg/base/banned.h"
@@ -188,18 +189,6 @@ static void pipe_unblock(struct pipe_guard *g)
         pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
-static int key_password(char *buf, int size, int rwflag, void *userdata)
-{
-        const char *pw = userdata;
-        size_t n = strlen(pw);
-
-        (void)rwflag;
-        if (n >= (size_t)size)
-                return 0;
-        snprintf(buf, (size_t)size, "%s", pw);
-        return (int)n;
-}
-
 /* OpenSSL's latest error as text (or `fallback`), clearing its queue. */
 static const char *ssl_reason(char *out, size_t n, const char *fallback)
 {
@@ -211,37 +200,6 @@ static const char *ssl_reason(char *out, size_t n, const char *fallback)
                 snprintf(out, n, "%s", fallback);
         ERR_clear_error();
         return out;
-}
-
-static int tls_context(struct kconn *c, const struct kprops *p, struct err *err)
-{
-        const char *ca = kprops_get(p, "ssl.ca.location");
-        const char *cert = kprops_get(p, "ssl.certificate.location");
-        const char *key = kprops_get(p, "ssl.key.location");
-        const char *pw = kprops_get(p, "ssl.key.password");
-        char why[256];
-        int ok;
-
-        c->ctx = SSL_CTX_new(TLS_client_method());
-        if (!c->ctx)
-                return err_nomem(err);
-        SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
-        if (pw) {
-                SSL_CTX_set_default_passwd_cb(c->ctx, key_password);
-                SSL_CTX_set_default_passwd_cb_userdata(c->ctx, (void *)pw);
-        }
-        ok = ca ? SSL_CTX_load_verify_locations(c->ctx, ca, NULL)
-                : SSL_CTX_set_default_verify_paths(c->ctx);
-        if (ok == 1 && cert)
-                ok = SSL_CTX_use_certificate_chain_file(c->ctx, cert);
-        if (ok == 1 && key)
-                ok = SSL_CTX_use_PrivateKey_file(c->ctx, key, SSL_FILETYPE_PEM);
-        if (ok == 1 && key)
-                ok = SSL_CTX_check_private_key(c->ctx);
-        if (ok != 1)
-                return err_set(err, ERR_INVALID, "kafka config: TLS files (ssl.*): %s",
-                               ssl_reason(why, sizeof(why), "cannot load"));
-        return 0;
 }
 
 /* Verify the chain unless told not to, and the name (or IP) unless identification is off. */
@@ -274,7 +232,8 @@ static int tls_setup(struct kconn *c, const struct kprops *p, const char *host, 
         long vr;
         int ok;
 
-        if (tls_context(c, p, err) < 0)
+        c->ctx = ktls_context(p, err);
+        if (!c->ctx)
                 return -1;
         c->ssl = SSL_new(c->ctx);
         if (!c->ssl || SSL_set_fd(c->ssl, c->fd) != 1)
@@ -323,8 +282,15 @@ static int io_all(struct kconn *c, void *p, size_t n, bool write, const char **w
                 else
                         k = write ? send(c->fd, b, n, MSG_NOSIGNAL) : recv(c->fd, b, n, 0);
                 if (k <= 0) {
+                        unsigned long e = c->ssl ? ERR_peek_last_error() : 0;
                         ERR_clear_error();
-                        if (errno == EAGAIN || errno == EWOULDBLOCK)
+                        if (e) {
+                                /* e.g. the broker's alert refusing our client certificate */
+                                snprintf(c->tls_why, sizeof(c->tls_why), "TLS: %s",
+                                         ERR_reason_error_string(e) ? ERR_reason_error_string(e)
+                                                                    : "failed");
+                                *why = c->tls_why;
+                        } else if (errno == EAGAIN || errno == EWOULDBLOCK)
                                 *why = "timed out";
                         else
                                 *why = errno ? strerror(errno) : "connection closed by the broker";

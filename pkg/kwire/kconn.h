@@ -32,8 +32,9 @@ struct kconn {
         SSL *ssl;
         int32_t correlation;
         int timeout_ms;
-        char peer[300]; /* "host:port" of the broker we talk to, for messages */
-        int broken;     /* an I/O or framing failure left the stream out of step */
+        char peer[300];    /* "host:port" of the broker we talk to, for messages */
+        int broken;        /* an I/O or framing failure left the stream out of step */
+        char tls_why[160]; /* OpenSSL's reason for the latest failed TLS read or write */
         struct kversions versions;
 };
 

@@ -42,7 +42,7 @@ struct product *reconcile_observe(struct reconciler *r, const struct product *wa
         } else if (want->subjects.len) {
                 err_set(err, ERR_INVALID,
                         "the spec declares %zu schema subjects but no registry is configured: "
-                        "pass --registry-url or set SPECMESH_REGISTRY_URL",
+                        "pass --registry-url or --registry-config (or set SPECMESH_REGISTRY_URL)",
                         want->subjects.len);
                 goto fail;
         }

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -415,8 +416,36 @@ static enum err_kind status_kind(long status)
         return ERR_INTERNAL;
 }
 
+/*
+ * A body that is not the registry's JSON (a proxy's or gateway's HTML page) as one line: the
+ * page's <title> when it has one, else the text with every run of blanks made one space.
+ */
+static void one_line(const char *raw, char *out, size_t n)
+{
+        const char *t = strstr(raw, "<title>"), *end = t ? strstr(t, "</title>") : NULL;
+        size_t len = end ? (size_t)(end - t - 7) : strlen(raw), k = 0;
+        bool blank = false;
+
+        if (end)
+                raw = t + 7;
+        for (size_t i = 0; i < len && k + 1 < n; i++) {
+                bool b = isspace((unsigned char)raw[i]);
+                if (b && (blank || k == 0)) {
+                        blank = true;
+                        continue;
+                }
+                out[k++] = b ? ' ' : raw[i];
+                blank = b;
+        }
+        while (k > 0 && out[k - 1] == ' ')
+                k--;
+        out[k] = '\0';
+}
+
 int ccompat_http_error(long status, const struct json_object *j, const char *raw, struct err *err)
 {
+        char line[RAW_QUOTE_MAX + 1];
+
         struct json_object *msg = member(j, "message", json_type_string);
         int code = ccompat_error_code(j);
         enum err_kind kind = status_kind(status);
@@ -426,8 +455,10 @@ int ccompat_http_error(long status, const struct json_object *j, const char *raw
                                json_object_get_string(msg), status, code);
         if (msg)
                 return err_set(err, kind, "%s (http %ld)", json_object_get_string(msg), status);
-        if (raw && *raw)
-                return err_set(err, kind, "http %ld: '%.*s'", status, RAW_QUOTE_MAX, raw);
+        if (raw && *raw) {
+                one_line(raw, line, sizeof(line));
+                return err_set(err, kind, "http %ld: '%s'", status, line);
+        }
         return err_set(err, kind, "http %ld", status);
 }
 

@@ -10,6 +10,7 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/registry/ccompat.h"
+#include "pkg/registry/config.h"
 #include "pkg/registry/http.h"
 #include "pkg/base/banned.h"
 
@@ -21,7 +22,8 @@ struct registry {
         char *url;  /* base URL without userinfo or trailing slash */
         char *user; /* basic auth, or NULL */
         char *password;
-        char *ca; /* CA bundle path, or NULL for the system default */
+        char *ca;                   /* CA bundle path, or NULL for the system default */
+        struct registry_config cfg; /* from --registry-config: token, TLS client identity */
         struct curl_slist *headers;
         struct buf body; /* the reply being received, capped at REGISTRY_BODY_MAX */
         char errbuf[CURL_ERROR_SIZE];
@@ -53,18 +55,45 @@ static int take_env_credentials(struct registry *r, struct err *err)
         const char *password = getenv("SPECMESH_REGISTRY_PASSWORD");
         const char *ca = getenv("SPECMESH_REGISTRY_CA");
 
-        if (!r->user && user && *user) {
+        if (!r->user && !r->cfg.token && user && *user) {
                 r->user = strdup(user);
                 r->password = strdup(password ? password : "");
                 if (!r->user || !r->password)
                         return err_nomem(err);
         }
-        if (ca && *ca) {
+        if (ca && *ca && !r->ca) {
                 r->ca = strdup(ca);
                 if (!r->ca)
                         return err_nomem(err);
         }
         return 0;
+}
+
+/* The options --registry-config adds: bearer token, CA as PEM text, client certificate. */
+static void setup_config(struct registry *r)
+{
+        const struct registry_config *cfg = &r->cfg;
+        CURL *c = r->curl;
+
+        if (cfg->token) {
+                curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+                curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, cfg->token);
+        }
+        if (cfg->ca_pem) {
+                struct curl_blob blob = {
+                    .data = cfg->ca_pem, .len = strlen(cfg->ca_pem), .flags = CURL_BLOB_COPY};
+                curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+        }
+        if (cfg->cert_file) {
+                curl_easy_setopt(c, CURLOPT_SSLCERT, cfg->cert_file);
+                curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, cfg->cert_p12 ? "P12" : "PEM");
+                if (!cfg->cert_p12)
+                        curl_easy_setopt(c, CURLOPT_SSLKEY, cfg->cert_file);
+                if (cfg->cert_password)
+                        curl_easy_setopt(c, CURLOPT_KEYPASSWD, cfg->cert_password);
+        }
+        if (cfg->no_verify_host)
+                curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 }
 
 /* Options that stay the same for every request. */
@@ -102,10 +131,30 @@ static int setup_handle(struct registry *r, struct err *err)
         }
         if (r->ca)
                 curl_easy_setopt(c, CURLOPT_CAINFO, r->ca);
+        setup_config(r);
         return 0;
 }
 
-struct registry *registry_new(const char *base_url, struct err *err)
+/* Basic auth and the CA bundle of the config file, where the URL gave none. */
+static int take_config(struct registry *r, struct err *err)
+{
+        if (!r->user && r->cfg.user) {
+                r->user = strdup(r->cfg.user);
+                r->password = strdup(r->cfg.password);
+                if (!r->user || !r->password)
+                        return err_nomem(err);
+        }
+        if (r->user && r->cfg.token)
+                return err_set(err, ERR_INVALID,
+                               "schema registry %s: bearer.auth.token and credentials in the URL "
+                               "or SPECMESH_REGISTRY_USER: give one of them",
+                               r->url);
+        if (r->cfg.ca_file && !(r->ca = strdup(r->cfg.ca_file)))
+                return err_nomem(err);
+        return 0;
+}
+
+struct registry *registry_open(const char *base_url, const char *config_file, struct err *err)
 {
         struct registry *r = calloc(1, sizeof(*r));
 
@@ -114,9 +163,20 @@ struct registry *registry_new(const char *base_url, struct err *err)
                 return NULL;
         }
         buf_init(&r->body, REGISTRY_BODY_MAX);
+        if (config_file && registry_config_load(&r->cfg, config_file, err) < 0)
+                goto fail;
+        if (!base_url)
+                base_url = r->cfg.url;
+        if (!base_url) {
+                err_set(err, ERR_INVALID,
+                        "registry config '%s': no schema.registry.url (or pass "
+                        "--registry-url)",
+                        config_file ? config_file : "");
+                goto fail;
+        }
         if (ccompat_split_url(base_url, &r->url, &r->user, &r->password, err) < 0)
                 goto fail;
-        if (take_env_credentials(r, err) < 0)
+        if (take_config(r, err) < 0 || take_env_credentials(r, err) < 0)
                 goto fail;
         r->curl = curl_easy_init();
         if (!r->curl) {
@@ -129,6 +189,11 @@ struct registry *registry_new(const char *base_url, struct err *err)
 fail:
         registry_free(r);
         return NULL;
+}
+
+struct registry *registry_new(const char *base_url, struct err *err)
+{
+        return registry_open(base_url, NULL, err);
 }
 
 void registry_free(struct registry *r)
@@ -145,6 +210,7 @@ void registry_free(struct registry *r)
                 memset(r->password, 0, strlen(r->password));
         free(r->password);
         free(r->ca);
+        registry_config_release(&r->cfg);
         free(r);
 }
 
@@ -210,8 +276,8 @@ int registry_call(struct registry *r, const char *method, const char *path, cons
                 return 0;
         rp->error_code = ccompat_error_code(rp->json);
         ccompat_http_error(rp->status, rp->json, r->body.data, err);
-        /* whose problem: the registry's or its gate's, not the subject's */
-        if (err && (err->kind == ERR_AUTH || err->kind == ERR_TRANSIENT))
+        /* whose problem: the registry's or its gate's (no JSON: a proxy), not the subject's */
+        if (err && (err->kind == ERR_AUTH || err->kind == ERR_TRANSIENT || !rp->json))
                 err_prefix(err, "schema registry %s", r->url);
         return -1;
 }

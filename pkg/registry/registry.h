@@ -4,9 +4,10 @@
  * Apicurio Registry's /apis/ccompat/v7). It owns one libcurl easy handle, reused for every
  * request so that the connection is kept alive, the registry's base URL and credentials.
  * Requests have a 5 s connect and a 30 s total timeout; response bodies are capped at
- * REGISTRY_BODY_MAX. Credentials: basic auth from the URL's userinfo, else from the environment
- * (SPECMESH_REGISTRY_USER / SPECMESH_REGISTRY_PASSWORD); SPECMESH_REGISTRY_CA names a CA bundle
- * for https. The wire format (bodies, replies, error mapping) lives in ccompat.h.
+ * REGISTRY_BODY_MAX. Credentials: basic auth from the URL's userinfo, else from the registry
+ * config file (config.h: basic auth, bearer token, CA, client certificate), else from the
+ * environment (SPECMESH_REGISTRY_USER / SPECMESH_REGISTRY_PASSWORD); SPECMESH_REGISTRY_CA names a
+ * CA bundle for https. The wire format (bodies, replies, error mapping) lives in ccompat.h.
  *
  * A `struct registry` is not thread-safe: one per worker.
  */
@@ -32,6 +33,17 @@ enum registry_apply_flags {
  * memory runs out. Free with registry_free().
  */
 struct registry *registry_new(const char *base_url, struct err *err);
+
+/*
+ * The same with the settings of a Confluent-style registry properties file `config_file` (may
+ * be NULL; config.h lists its keys): basic auth or a bearer token, the CA (file or PEM text),
+ * a client certificate (PKCS#12, or PEM with its key) and the host-name check. `base_url` wins
+ * over the file's schema.registry.url and may be NULL when the file has one; credentials in
+ * the URL win over the file's, the file's over SPECMESH_REGISTRY_USER/_PASSWORD, and the
+ * file's CA over SPECMESH_REGISTRY_CA. Does no I/O but reading the file. NULL with `err` set
+ * (ERR_INVALID naming the file and key) on a bad setting.
+ */
+struct registry *registry_open(const char *base_url, const char *config_file, struct err *err);
 
 /* Free the client and close its connection. NULL is fine. */
 void registry_free(struct registry *r);

@@ -109,7 +109,7 @@ int main(int argc, char **argv)
         }
         err_clear(&err);
         kprops_init(&p);
-        if (kprops_load(&p, argv[1], &err) < 0) {
+        if (kprops_load(&p, argv[1], &err) < 0 || kprops_check(&p, &err) < 0) {
                 rc = fail(&err);
                 goto out;
         }

@@ -274,6 +274,12 @@ Test(ccompat, http_errors_map_to_kinds)
         ccompat_http_error(503, NULL, "<html><body>502 Bad Gateway</body></html>", &e);
         cr_assert_eq(e.kind, ERR_TRANSIENT);
         cr_assert_str_eq(e.msg, "http 503: '<html><body>502 Bad Gateway</body></html>'");
+        /* a proxy's page is one line: its title, or the text with blanks folded */
+        ccompat_http_error(401, NULL, "<html>\n<head><title>401 Authorization Required</title>",
+                           &e);
+        cr_assert_str_eq(e.msg, "http 401: '401 Authorization Required'");
+        ccompat_http_error(400, NULL, "  bad\n\n   request \n", &e);
+        cr_assert_str_eq(e.msg, "http 400: 'bad request'");
         ccompat_http_error(429, NULL, NULL, &e);
         cr_assert_eq(e.kind, ERR_TRANSIENT);
         ccompat_http_error(302, NULL, NULL, &e);
