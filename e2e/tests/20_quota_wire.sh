@@ -245,7 +245,12 @@ t_assert_match "$out" "CLUSTER_AUTHORIZATION_FAILED" "a SCRAM user without clust
 # every fixture but the ApiVersions response, whose FinalizedFeaturesEpoch differs per cluster
 fixtures=()
 for f in "$root"/test/fixtures/kafka/*.hex; do
-        [[ $f == */api_versions_v3_response.hex ]] || fixtures+=("$f")
+        # the cluster-specific ApiVersions answer is not compared; DescribeLogDirs and the SCRAM
+        # credential frames are checked by 35_credentials.sh, which sends them
+        case $f in
+        */api_versions_v3_response.hex | */describe_log_dirs_* | *_user_scram_credentials_*) ;;
+        *) fixtures+=("$f") ;;
+        esac
 done
 out=$(python3 "$root/test/tools/kafka_fixture_check.py" "$cap" "${fixtures[@]}" 2>&1) ||
         t_fail "fixtures that Kafka did not send or accept:"$'\n'"$out"
