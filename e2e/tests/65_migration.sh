@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # End-to-end: moving a domain from the SpecMesh CLI (v0.20.2) to specmesh.
-# Provisions domain e2e.mig exactly as SpecMesh does (KafkaApiSpec.requiredAcls, created here
-# with Kafka's own kafka-acls): PREFIXED ACLs without the trailing dot (`e2e.mig`,
+# Provisions domain e2e.mig exactly as SpecMesh does (KafkaApiSpec.requiredAcls, sent here over
+# CreateAcls like SpecMesh's AdminClient, by test/tools/acl_admin, since Kafka 4.1's kafka-acls
+# cannot make the PREFIXED cluster binding): PREFIXED ACLs without the trailing dot (`e2e.mig`,
 # `e2e.mig._public`, `e2e.mig._private`) and a PREFIXED cluster ACL; plus two neighbours in the
 # same form whose names start alike (`e2e.migx`, a sibling, and `e2e.mig.sub`, a nested domain).
 # Then, with two consumers running (the owner in its group on its public topic, and another
 # domain's principal reading it through the public grant), applies the spec with specmesh and
 # checks with kafka-acls that:
 #   the plan shows the 12 legacy bindings as replaced;
-#   the final ACL set of the domain is exactly specmesh's (14 bindings), the legacy ones gone;
+#   the final ACL set of the domain is exactly specmesh's (12 bindings), the legacy ones gone;
 #   nothing else in the cluster changed (the neighbours' ACLs are untouched);
 #   neither consumer was ever denied during the move (each authorizes every fetch and
 #   heartbeat; an authorization failure ends it with an error), and both read a record
@@ -18,6 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
 SM=${SPECMESH_BIN:?}
+ACL_ADMIN=${ACL_ADMIN:-$(dirname "$SM")/acl_admin}
+[ -x "$ACL_ADMIN" ] || { echo "FAIL: no acl_admin at $ACL_ADMIN (set ACL_ADMIN)"; exit 1; }
 work=$(mktemp -d)
 D=e2e.mig
 R=e2e.reader
@@ -43,40 +46,47 @@ for line in sys.stdin:
     if m and res:
         print(*res, m.group(1), m.group(3), m.group(4))' | sort
 }
-# specmesh_form DOMAIN USER: the ACLs SpecMesh v0.20.2 creates for DOMAIN, with kafka-acls
+# acl_admin create|delete: exact bindings from stdin over librdkafka's CreateAcls/DeleteAcls
+# (test/tools/acl_admin.c): Kafka 4.1's kafka-acls refuses `--cluster --resource-pattern-type
+# prefixed`, the broker accepts that binding over CreateAcls
+acl_admin() { "$ACL_ADMIN" "$SPECMESH_KAFKA_CONFIG" "$@"; }
+# specmesh_form DOMAIN USER: the ACLs SpecMesh v0.20.2 creates for DOMAIN (KafkaApiSpec
+# .requiredAcls), over CreateAcls like SpecMesh's own AdminClient; the TRANSACTIONAL_ID ones with
+# kafka-acls (librdkafka 2.0.2 cannot express that resource type)
 specmesh_form() {
-        local d=$1 u=User:$2
-        kafka_acls --add --allow-principal "$u" --operation Describe --operation Read \
-                --operation Write --operation Delete --topic "$d" --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal "$u" --operation Create --topic "$d._private" \
-                --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal "$u" --operation Read --operation Delete --group "$d" \
-                --resource-pattern-type prefixed >/dev/null
+        local d=$1 u=User:$2 op
+        {
+                for op in DESCRIBE READ WRITE DELETE; do echo "TOPIC $d PREFIXED $u $op"; done
+                echo "TOPIC $d._private PREFIXED $u CREATE"
+                echo "GROUP $d PREFIXED $u READ"
+                echo "GROUP $d PREFIXED $u DELETE"
+                echo "CLUSTER kafka-cluster PREFIXED $u IDEMPOTENT_WRITE"
+                echo "TOPIC $d._public PREFIXED User:* DESCRIBE"
+                echo "TOPIC $d._public PREFIXED User:* READ"
+        } | acl_admin create
         kafka_acls --add --allow-principal "$u" --operation Describe --operation Write \
                 --transactional-id "$d" --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal "$u" --operation IdempotentWrite --cluster \
-                --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal 'User:*' --operation Describe --operation Read \
-                --topic "$d._public" --resource-pattern-type prefixed >/dev/null
 }
-# look_alike DOMAIN: a neighbour in SpecMesh's form whose name starts like ours (fewer calls:
-# each kafka-acls run is a JVM): its prefixed topic and group, its public topics, its cluster ACL
+# look_alike DOMAIN: a neighbour in SpecMesh's form whose name starts like ours: its prefixed
+# topic and group, its public topics, its cluster ACL
 look_alike() {
         local d=$1 u=User:$1
-        kafka_acls --add --allow-principal "$u" --operation Describe --operation Read \
-                --topic "$d" --group "$d" --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal 'User:*' --operation Describe --operation Read \
-                --topic "$d._public" --resource-pattern-type prefixed >/dev/null
-        kafka_acls --add --allow-principal "$u" --operation IdempotentWrite --cluster \
-                --resource-pattern-type prefixed >/dev/null
+        acl_admin create <<-EOF
+		TOPIC $d PREFIXED $u DESCRIBE
+		TOPIC $d PREFIXED $u READ
+		GROUP $d PREFIXED $u DESCRIBE
+		GROUP $d PREFIXED $u READ
+		TOPIC $d._public PREFIXED User:* DESCRIBE
+		TOPIC $d._public PREFIXED User:* READ
+		CLUSTER kafka-cluster PREFIXED $u IDEMPOTENT_WRITE
+	EOF
 }
 # forget_legacy DOMAIN USER: remove the SpecMesh-form ACLs again (test clean-up)
 forget_legacy() {
         local d=$1 u=User:$2
         kafka_acls --remove --force --topic "$d" --topic "$d._private" --topic "$d._public" \
                 --group "$d" --transactional-id "$d" --resource-pattern-type prefixed >/dev/null 2>&1 || true
-        kafka_acls --remove --force --cluster --allow-principal "$u" --operation IdempotentWrite \
-                --resource-pattern-type prefixed >/dev/null 2>&1 || true
+        echo "CLUSTER kafka-cluster PREFIXED $u IDEMPOTENT_WRITE" | acl_admin delete >/dev/null 2>&1 || true
 }
 cleanup() {
         local p
@@ -144,7 +154,7 @@ consume_bg() { # NAME GROUP LOG: read TOPIC from the beginning until 2 records o
 consume_bg $D "$D.app" "$work/owner.log"
 consume_bg $R "$R.app" "$work/reader.log"
 for i in $(seq 1 60); do # bounded: both consumers have read the first record (30 s)
-        grep -q '"n":1' "$work/owner.log" && grep -q '"n":1' "$work/reader.log" && break
+        grep -qs '"n":1' "$work/owner.log" && grep -qs '"n":1' "$work/reader.log" && break
         sleep 0.5
 done
 grep -q '"n":1' "$work/owner.log" || t_fail "the owner's consumer never started: $(cat "$work/owner.log")"
