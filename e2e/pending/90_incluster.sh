@@ -111,7 +111,7 @@ kube_admin annotate namespace "$ns" "specmesh.io/domains=$BDL" >/dev/null
 kube_admin delete clusterrole dataproduct-editor dataproduct-viewer --ignore-not-found >/dev/null
 kube_admin delete validatingadmissionpolicybinding,validatingadmissionpolicy "$rel-dataproducts" \
         --ignore-not-found >/dev/null 2>&1 || true
-kube_admin delete clusterrolebinding,clusterrole "$rel" --ignore-not-found >/dev/null
+kube_admin delete clusterrolebinding,clusterrole "$rel" "$rel-meshpolicies" --ignore-not-found >/dev/null
 cat >"$work/kafka.properties" <<P
 bootstrap.servers=127.0.0.1:$KAFKA_PORT
 security.protocol=SASL_PLAINTEXT
