@@ -228,7 +228,7 @@ static rd_kafka_NewTopic_t *new_topic(const struct topic *t, struct err *err)
                 return NULL;
         }
         for (size_t i = 0; i < t->configs.len; i++) {
-                const struct kv *c = t->configs.items[i];
+                const struct strmap_ent *c = &t->configs.items[i];
                 rd_kafka_NewTopic_set_config(nt, c->key, c->value);
         }
         return nt;

@@ -16,10 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pkg/base/strmap.h"
 #include "pkg/base/vec.h"
 
 /* Kafka's limit on topic names (249 characters of [a-zA-Z0-9._-]). */
 #define MODEL_TOPIC_NAME_MAX 249
+
+/* The most configs one topic may have (Kafka knows some forty topic configs). */
+#define MODEL_TOPIC_CONFIGS_MAX 1024
 
 enum access_level {
         ACCESS_NONE = 0, /* no _public/_protected/_private segment */
@@ -36,9 +40,9 @@ struct kv {
 
 struct topic {
         char *name;
-        int partitions;     /* -1: not declared, use the broker default */
-        int replicas;       /* -1: not declared, use the broker default */
-        struct vec configs; /* struct kv *, sorted by key; desired: declared; actual: dynamic */
+        int partitions;        /* -1: not declared, use the broker default */
+        int replicas;          /* -1: not declared, use the broker default */
+        struct strmap configs; /* desired: declared; actual: dynamic (set on the topic) */
         enum access_level access;
         char *channel;     /* desired: the channel as written (for messages); else NULL */
         struct vec grants; /* desired: char * domains from grant-access:<domain> tags */
@@ -163,7 +167,10 @@ struct product *product_new(void);
 void product_free(struct product *p);
 struct topic *topic_new(const char *name, int partitions, int replicas);
 void topic_free(struct topic *t);
-/* Set (replace) a config entry, keeping configs sorted. Returns 0 or -1 (no memory). */
+/*
+ * Set (replace) a config entry. Returns 0, STRMAP_NOMEM or STRMAP_FULL (a new key past
+ * MODEL_TOPIC_CONFIGS_MAX); both failures are negative and leave the configs unchanged.
+ */
 int topic_set_config(struct topic *t, const char *key, const char *value);
 /* The value of config `key`, or NULL. Borrowed: valid while t lives. */
 const char *topic_config(const struct topic *t, const char *key);
