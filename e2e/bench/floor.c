@@ -86,7 +86,7 @@ static int open_kafka(struct floor *f, const char *config, struct err *err)
                 return -1;
         }
         for (size_t i = 0; i < f->props.kvs.len; i++) {
-                const struct kv *e = f->props.kvs.items[i];
+                const struct strmap_ent *e = &f->props.kvs.items[i];
                 if (rd_kafka_conf_set(conf, e->key, e->value, errstr, sizeof(errstr)) !=
                     RD_KAFKA_CONF_OK) {
                         rd_kafka_conf_destroy(conf);
