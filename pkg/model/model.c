@@ -202,15 +202,6 @@ struct topic *topic_new(const char *name, int partitions, int replicas)
         return t;
 }
 
-void kv_free(struct kv *kv)
-{
-        if (!kv)
-                return;
-        free(kv->key);
-        free(kv->value);
-        free(kv);
-}
-
 void topic_free(struct topic *t)
 {
         if (!t)

@@ -32,17 +32,11 @@ enum access_level {
         ACCESS_PRIVATE,
 };
 
-/* One topic config entry, e.g. retention.ms=604800000. */
-struct kv {
-        char *key;
-        char *value;
-};
-
 struct topic {
         char *name;
         int partitions;        /* -1: not declared, use the broker default */
         int replicas;          /* -1: not declared, use the broker default */
-        struct strmap configs; /* desired: declared; actual: dynamic (set on the topic) */
+        struct strmap configs; /* e.g. retention.ms=604800000; desired: declared; actual: dynamic */
         enum access_level access;
         char *channel;     /* desired: the channel as written (for messages); else NULL */
         struct vec grants; /* desired: char * domains from grant-access:<domain> tags */
@@ -187,7 +181,6 @@ void schema_ref_free(struct schema_ref *r);
 bool subject_refs_alike(const struct subject *a, const struct subject *b);
 struct quota *quota_new(const char *user);
 void quota_free(struct quota *q);
-void kv_free(struct kv *kv);
 
 /* Deep copies; NULL when memory runs out (or when the argument is NULL). */
 struct topic *topic_dup(const struct topic *t);
