@@ -141,11 +141,19 @@ Test(props, canonical_spelling_and_verification_default)
         kprops_release(&p);
 }
 
+/* A new file from the mkstemp template `path`, open for writing. */
+static FILE *temp_file(char *path)
+{
+        FILE *f = fdopen(mkstemp(path), "w");
+
+        cr_assert_not_null(f, "%s", path);
+        return f;
+}
+
 Test(props, backslash_continues_a_line)
 {
         char path[] = "/tmp/test_props_XXXXXX";
-        int fd = mkstemp(path);
-        FILE *f = fdopen(fd, "w");
+        FILE *f = temp_file(path);
         struct kprops p;
         struct err err;
 
@@ -169,8 +177,7 @@ Test(props, backslash_continues_a_line)
 Test(props, a_later_line_replaces_and_the_count_is_capped)
 {
         char path[] = "/tmp/test_props_XXXXXX";
-        int fd = mkstemp(path);
-        FILE *f = fdopen(fd, "w");
+        FILE *f = temp_file(path);
         struct kprops p;
         struct err err;
 
