@@ -263,19 +263,6 @@ done
 step "the final set is exactly specmesh's; nothing else of these names changed"
 all_acls >"$work/after.txt"
 ours_set $D >"$work/ours.txt"
-CLUSTER kafka-cluster LITERAL User:$D IDEMPOTENT_WRITE ALLOW
-GROUP $D. PREFIXED User:$D DELETE ALLOW
-GROUP $D. PREFIXED User:$D READ ALLOW
-TOPIC $D. PREFIXED User:$D DELETE ALLOW
-TOPIC $D. PREFIXED User:$D DESCRIBE ALLOW
-TOPIC $D. PREFIXED User:$D READ ALLOW
-TOPIC $D. PREFIXED User:$D WRITE ALLOW
-TOPIC $D._private. PREFIXED User:$D CREATE ALLOW
-TOPIC $D._public. PREFIXED User:* DESCRIBE ALLOW
-TOPIC $D._public. PREFIXED User:* READ ALLOW
-TRANSACTIONAL_ID $D. PREFIXED User:$D DESCRIBE ALLOW
-TRANSACTIONAL_ID $D. PREFIXED User:$D WRITE ALLOW
-EOF
 # expected: before, minus the domain's 12 legacy bindings, plus ours
 grep -vE "$legacy_re" "$work/before.txt" | cat - "$work/ours.txt" | sort >"$work/expected.txt"
 t_assert_eq "$(grep -cE "$legacy_re" "$work/after.txt")" 0 "legacy bindings left"
