@@ -44,6 +44,8 @@ struct cat_product {
         char *ns, *name;                     /* the DataProduct's namespace/name; may be NULL */
         int ready;                           /* 1, 0, -1: not known (files) */
         bool current;        /* status.observedGeneration == metadata.generation: applied */
+        bool refused;        /* the operator refused its claim (Ready reason DomainConflict,
+                                PolicyViolation or InvalidSpec): it owns nothing */
         char *document;      /* the AsyncAPI document as JSON */
         struct vec topics;   /* struct cat_topic *, by name */
         struct vec consumes; /* char * topics of other domains it reads */
