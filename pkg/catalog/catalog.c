@@ -496,6 +496,8 @@ static int cmp_product(const void *a, const void *b)
 
         if (r)
                 return r;
+        if (x->refused != y->refused) /* the domain's owner first: catalog_find() finds it */
+                return x->refused ? 1 : -1;
         r = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "");
         return r ? r : strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }

@@ -76,7 +76,7 @@ int catalog_add_file(struct catalog *c, const char *path, struct diags *d);
  */
 bool catalog_is_spec(const char *name, const char *data, size_t len);
 
-/* Sort products by domain (then namespace/name). */
+/* Sort products by domain, the owner before refused claims of it, then namespace/name. */
 void catalog_sort(struct catalog *c);
 
 /* The product that owns `domain`, or NULL. Borrowed. */

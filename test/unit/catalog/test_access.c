@@ -211,6 +211,8 @@ Test(access, a_refused_claim_neither_asks_nor_grants)
                             "{name: 'grant-access:acme.shipping'}", reasons[i]);
                 add_refused(&c, "evil", "squat-shipping", "urn:acme:shipping", "", reasons[i]);
                 catalog_sort(&c);
+                cr_assert_str_eq(catalog_find(&c, "acme.sales")->ns, "sales",
+                                 "the catalogue's product for the domain is its owner");
                 cr_assert_not_null(access_topic(&c, SALES, &owner));
                 cr_assert_str_eq(owner->ns, "sales",
                                  "the accepted owner's topic, not the squatter's");
