@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# End-to-end: access requests, spec-driven. Heathrow asks (an AccessRequest in its namespace)
-# to read Big Data London's protected purchases: Pending, with an Event on the owner's
-# DataProduct; the owner adds grant-access:<heathrow> to its spec -> Granted once the ACLs are
-# in Kafka, and Heathrow's principal reads with Kafka's console consumer; the owner removes the
-# tag -> Revoked and the consumer is denied; deny-access:<heathrow> -> Denied. Requests that can
-# never be granted (a public topic, a private one) are Invalid.
+# End-to-end: access requests, spec-driven. Who may ask and answer is RBAC (the tenant roles,
+# checked with kubectl auth can-i; the chart's values render them). Heathrow asks (an
+# AccessRequest in its namespace) to read Big Data London's protected purchases: Pending, with
+# an Event on the owner's DataProduct and the request on its status.accessRequests; the owner
+# adds grant-access:<heathrow> to its spec -> Granted once the ACLs are in Kafka, and Heathrow's
+# principal reads with Kafka's console consumer; the owner removes the tag -> Revoked and the
+# consumer is denied; deny-access:<heathrow> -> Denied. Requests that can never be granted (a
+# public topic, a private one) are Invalid.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
@@ -18,8 +20,10 @@ BDL=london.hammersmith.olympia.bigdatalondon
 LHR=london.heathrow.transport
 PURCHASE=$BDL._protected.retail.purchase
 op=""
+users=()
 
 cleanup() {
+        for u in "${users[@]}"; do kill "$u" 2>/dev/null || true; done
         [ -z "$op" ] || { kill -TERM "$op" 2>/dev/null; wait "$op" 2>/dev/null || true; }
         for o in $(kube_admin get dp,ar -n "$ns" -o name 2>/dev/null); do
                 kube_admin patch -n "$ns" "$o" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
@@ -76,6 +80,12 @@ kube_admin wait --for=condition=Established crd/dataproducts.specmesh.io crd/acc
 kube_admin apply -f "$root/deploy/00-namespace.yaml" -f "$root/deploy/10-serviceaccount.yaml" \
         -f "$root/deploy/20-rbac.yaml" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
+# the two principals' SCRAM credentials, made while the rest is set up (each takes a few
+# client runs); waited for before the first record is produced
+for d in $BDL $LHR; do
+        kafka_add_scram_user "$d" "$d-secret" &
+        users+=($!)
+done
 t_assert_eq "$(kube_admin auth can-i patch accessrequests --subresource=status -n "$ns" --as system:serviceaccount:specmesh-system:specmesh-operator)" yes "the operator may write a request's status"
 t_assert_eq "$(kube_admin auth can-i create accessrequests -n "$ns" --as system:serviceaccount:specmesh-system:specmesh-operator || true)" no "the operator does not make requests"
 
@@ -119,7 +129,7 @@ publish
 "$SM" manifest "$work/heathrow/asyncapi.yaml" --name heathrow --namespace "$ns" >"$work/lhr.dp.yaml"
 kube_admin apply -f "$work/lhr.dp.yaml" >/dev/null
 kube_admin wait --for=condition=Ready dp/bigdatalondon dp/heathrow -n "$ns" --timeout=90s >/dev/null
-for d in $BDL $LHR; do kafka_add_scram_user "$d" "$d-secret"; done
+for u in "${users[@]}"; do wait "$u" || t_fail "SCRAM credentials not created"; done
 echo '{"id":"p1","retailer":"subway","amountPence":650}' | kafka_produce "$BDL" "$BDL-secret" SCRAM-SHA-512 "$PURCHASE"
 
 step "requests that can never be granted are Invalid"
