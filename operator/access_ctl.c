@@ -16,6 +16,8 @@
 #include "operator/catalogue.h"
 #include "pkg/base/err.h"
 #include "pkg/base/log.h"
+#include "pkg/base/str.h"
+#include "pkg/base/vec.h"
 #include "pkg/catalog/access.h"
 #include "pkg/catalog/catalog.h"
 #include "pkg/kube/kube.h"
@@ -42,30 +44,27 @@ static enum access_phase phase_parse(const char *s)
 }
 
 /* The decision, held back while the owner's grant is not applied yet. */
-static enum access_phase decide(struct ar_ctl *a, json_object *obj, char *why, size_t n)
+static enum access_phase decide(struct ar_ctl *a, const struct catalog *c, json_object *obj,
+                                char *why, size_t n)
 {
-        struct catalog c;
         const struct cat_product *owner = NULL;
         struct access_request r = {kube_ns(obj), spec_str(obj, "spec", "topic"),
                                    spec_str(obj, "spec", "domain"),
                                    phase_parse(spec_str(obj, "status", "phase"))};
         enum access_phase p;
 
-        catalog_init(&c);
-        op_catalogue_build(&a->op->ctl, &c);
-        p = access_decide(&c, &r, why, n);
-        if (p == ACCESS_GRANTED && catalog_topic(&c, r.topic, &owner) &&
+        p = access_decide(c, &r, why, n);
+        if (p == ACCESS_GRANTED && access_topic(c, r.topic, &owner) &&
             (owner->ready != 1 || !owner->current)) {
                 snprintf(why, n, "%s grants it; waiting until the operator has applied the grant",
                          owner->domain);
                 p = r.previous == ACCESS_GRANTED ? ACCESS_GRANTED : ACCESS_PENDING;
         }
         if (p == ACCESS_PENDING && owner == NULL)
-                catalog_topic(&c, r.topic, &owner);
+                access_topic(c, r.topic, &owner);
         snprintf(a->owner_ns, sizeof(a->owner_ns), "%s", owner && owner->ns ? owner->ns : "");
         snprintf(a->owner_name, sizeof(a->owner_name), "%s",
                  owner && owner->name ? owner->name : "");
-        catalog_release(&c);
         return p;
 }
 
@@ -115,6 +114,113 @@ static void tell_owner(struct ar_ctl *a, json_object *obj, const char *why)
         json_object_put(dp);
 }
 
+static void collect(void *arg, const char *key, const char *json)
+{
+        struct vec *texts = arg;
+        char *copy = str_printf("%s\n%s", key, json ? json : "{}");
+
+        if (copy && vec_push(texts, copy) < 0)
+                free(copy);
+}
+
+/* The cached objects of `ctl`, parsed: key -> json_object (owned by `out`). */
+static void cached(struct controller *ctl, struct vec *keys, struct vec *objs)
+{
+        struct vec texts = VEC_INIT;
+
+        controller_each_json(ctl, collect, &texts);
+        for (size_t i = 0; i < texts.len; i++) {
+                char *key = texts.items[i], *json = strchr(key, '\n');
+                json_object *o;
+                *json++ = 0;
+                o = json_tokener_parse(json);
+                if (!o)
+                        continue;
+                if (vec_push(keys, str_dup(key)) < 0 || vec_push(objs, o) < 0) {
+                        json_object_put(o);
+                        continue;
+                }
+        }
+        vec_release(&texts, free);
+}
+
+static void put_obj(void *o)
+{
+        json_object_put(o);
+}
+
+/*
+ * Keep every owner's status.accessRequests (the Pending requests for its topics) in line with
+ * the requests: the one just decided (`key`, `phase`) as decided, the others as their status
+ * says. Only owners whose list changed are written.
+ */
+static void sync_owners(struct ar_ctl *a, const struct catalog *c, const char *key,
+                        enum access_phase phase)
+{
+        struct vec rkeys = VEC_INIT, reqs = VEC_INIT, dkeys = VEC_INIT, dps = VEC_INIT;
+        struct access_entry *e;
+        size_t n = 0;
+
+        cached(&a->ctl, &rkeys, &reqs);
+        cached(&a->op->ctl, &dkeys, &dps);
+        e = calloc(reqs.len + 1, sizeof(*e));
+        for (size_t i = 0; e && i < reqs.len; i++) {
+                json_object *o = reqs.items[i];
+                const char *ph = spec_str(o, "status", "phase");
+                bool this_one = key && strcmp(rkeys.items[i], key) == 0;
+                if (!ph && !this_one)
+                        continue; /* not decided yet */
+                e[n] = (struct access_entry){kube_ns(o),
+                                             kube_name(o),
+                                             spec_str(o, "spec", "topic"),
+                                             spec_str(o, "spec", "domain"),
+                                             spec_str(o, "spec", "purpose"),
+                                             this_one ? phase : phase_parse(ph)};
+                n++;
+        }
+        for (size_t i = 0; e && i < c->products.len; i++) {
+                const struct cat_product *p = c->products.items[i];
+                json_object *want, *have = NULL, *dp = NULL, *st = NULL, *patch;
+                char dkey[600], path[700];
+                struct err err;
+                if (!p->ns || !p->name)
+                        continue;
+                snprintf(dkey, sizeof(dkey), "%s/%s", p->ns, p->name);
+                for (size_t j = 0; j < dkeys.len && !dp; j++)
+                        if (strcmp(dkeys.items[j], dkey) == 0)
+                                dp = dps.items[j];
+                if (dp && json_object_object_get_ex(dp, "status", &st))
+                        json_object_object_get_ex(st, DP_STATUS_ACCESS_REQUESTS, &have);
+                want = access_pending_list(c, p, e, n);
+                if (json_object_equal(want, have) ||
+                    (!want && have && json_object_is_type(have, json_type_array) &&
+                     json_object_array_length(have) == 0)) {
+                        json_object_put(want);
+                        continue;
+                }
+                patch = json_object_new_object();
+                st = json_object_new_object();
+                json_object_object_add(st, DP_STATUS_ACCESS_REQUESTS, want); /* NULL: removed */
+                json_object_object_add(patch, "status", st);
+                snprintf(path, sizeof(path), "/apis/%s/namespaces/%s/dataproducts/%s/status",
+                         DP_GROUP_VERSION, p->ns, p->name);
+                err_clear(&err);
+                if (kube_request(a->kube, "PATCH", path, "application/merge-patch+json",
+                                 json_object_to_json_string_ext(patch, JSON_C_TO_STRING_PLAIN),
+                                 NULL, &err) < 0)
+                        log_warn(NULL, "pending access requests on %s: %s", dkey, err.msg);
+                else
+                        log_info(NULL, "%s: %zu pending access request(s)", dkey,
+                                 want ? json_object_array_length(want) : 0);
+                json_object_put(patch);
+        }
+        free(e);
+        vec_release(&rkeys, free);
+        vec_release(&dkeys, free);
+        vec_release(&reqs, put_obj);
+        vec_release(&dps, put_obj);
+}
+
 static enum reconcile_result reconcile(void *arg, int worker, const char *key, json_object *obj,
                                        uint32_t *requeue_ms)
 {
@@ -126,14 +232,21 @@ static enum reconcile_result reconcile(void *arg, int worker, const char *key, j
         long long gen;
         enum access_phase p;
         json_object *patch;
+        struct catalog c;
         struct err err;
 
         (void)worker;
-        (void)key;
-        if (!obj)
+        catalog_init(&c);
+        op_catalogue_build(&a->op->ctl, &c);
+        if (!obj) { /* deleted: off its owner's list */
+                sync_owners(a, &c, NULL, ACCESS_INVALID);
+                catalog_release(&c);
                 return RECONCILE_DONE;
+        }
         gen = kube_generation(obj);
-        p = decide(a, obj, why, sizeof(why));
+        p = decide(a, &c, obj, why, sizeof(why));
+        sync_owners(a, &c, key, p);
+        catalog_release(&c);
         *requeue_ms = AR_AGAIN_MS;
         if (before && strcmp(before, access_phase_str(p)) == 0 && said && !strcmp(said, why) &&
             json_object_get_int64(json_object_object_get(json_object_object_get(obj, "status"),

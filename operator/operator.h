@@ -20,6 +20,9 @@
 #define DP_GROUP_VERSION "specmesh.io/v1alpha1"
 #define DP_FINALIZER     "specmesh.io/finalizer"
 #define DP_COMPONENT     "specmesh-operator"
+/* The owner's pending AccessRequests on its status: written by access_ctl.c only; the
+ * DataProduct's own status writes leave it as it is. */
+#define DP_STATUS_ACCESS_REQUESTS "accessRequests"
 
 struct op_worker {
         struct engine engine;

@@ -107,14 +107,23 @@ static int set_finalizer(struct rec *r, bool want, struct err *err)
  */
 static int patch_status(struct rec *r, json_object *status, struct err *err)
 {
-        json_object *old = field(r->obj, "status", NULL), *patch, *body;
+        json_object *old = field(r->obj, "status", NULL), *patch, *body, *kept = NULL;
         char path[600];
         int rc;
 
+        /* the access-request controller's field: compared as it is, never written here */
+        if (old && json_object_object_get_ex(old, DP_STATUS_ACCESS_REQUESTS, &kept) &&
+            !json_object_object_get_ex(status, DP_STATUS_ACCESS_REQUESTS, NULL))
+                json_object_object_add(status, DP_STATUS_ACCESS_REQUESTS, json_object_get(kept));
         if (old && json_object_equal(old, status))
                 return 0;
         body = json_object_new_object();
-        patch = json_object_get(status);
+        patch = json_object_new_object();
+        json_object_object_foreach(status, sk, sv)
+        {
+                if (strcmp(sk, DP_STATUS_ACCESS_REQUESTS) != 0)
+                        json_object_object_add(patch, sk, json_object_get(sv));
+        }
         json_object_object_foreach(old ? old : body, k, v)
         {
                 (void)v;

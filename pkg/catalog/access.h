@@ -14,7 +14,11 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 struct catalog;
+struct cat_product;
+struct cat_topic;
 
 enum access_phase {
         ACCESS_INVALID = 0, /* cannot be granted as asked (message says why) */
@@ -40,5 +44,30 @@ const char *access_phase_str(enum access_phase p);
  */
 enum access_phase access_decide(const struct catalog *c, const struct access_request *r, char *why,
                                 size_t n);
+
+/*
+ * The listed topic `name` as its owner declares it, with the owner in `owner`: products whose
+ * claim the operator refused (a domain another DataProduct owns, a namespace that may not
+ * claim it) own nothing, so their tags never grant. NULL when no accepted product lists it.
+ */
+const struct cat_topic *access_topic(const struct catalog *c, const char *name,
+                                     const struct cat_product **owner);
+
+/* A request as the operator's cache holds it, for the owner's list. */
+struct access_entry {
+        const char *ns, *name;      /* the AccessRequest's */
+        const char *topic, *domain; /* spec.topic, spec.domain */
+        const char *purpose;        /* spec.purpose; may be NULL */
+        enum access_phase phase;    /* as decided (status.phase) */
+};
+
+/*
+ * The owner's `status.accessRequests`: the Pending requests for topics of `owner` (a product of
+ * `c`), as
+ * [{namespace, name, topic, domain, purpose}] sorted by namespace, then name. NULL when there
+ * are none (the field is then absent). The caller owns the array.
+ */
+json_object *access_pending_list(const struct catalog *c, const struct cat_product *owner,
+                                 const struct access_entry *e, size_t n);
 
 #endif

@@ -280,6 +280,24 @@ static int ready_of(const struct ynode *root)
         return -1;
 }
 
+/* Whether the operator refused the DataProduct's claim (its Ready condition's reason). */
+static bool refused_of(const struct ynode *root)
+{
+        static const char *const refusals[] = {"DomainConflict", "PolicyViolation", "InvalidSpec"};
+        const struct ynode *conds = ynode_get(ynode_get(root, "status"), "conditions");
+
+        for (size_t i = 0; conds && conds->type == YNODE_SEQ && i < conds->len; i++) {
+                const char *type = ynode_str(conds->items[i], "type");
+                const char *reason = ynode_str(conds->items[i], "reason");
+                if (!type || strcmp(type, "Ready") != 0 || !reason)
+                        continue;
+                for (size_t k = 0; k < sizeof(refusals) / sizeof(refusals[0]); k++)
+                        if (strcmp(reason, refusals[k]) == 0)
+                                return true;
+        }
+        return false;
+}
+
 /* True when channel `key` of the document carries a topic the catalogue must not show. */
 static bool hidden_channel(const struct product *p, const char *key)
 {
@@ -370,6 +388,7 @@ static int fill_product(struct cat_product *cp, const struct ynode *root, const 
         cp->ns = dup_or_null(ynode_str(meta, "namespace"));
         cp->name = dup_or_null(ynode_str(meta, "name"));
         cp->ready = root == doc ? -1 : ready_of(root);
+        cp->refused = root != doc && refused_of(root);
         cp->current = ynode_str(meta, "generation") &&
                       str_eq(ynode_str(meta, "generation"),
                              ynode_str(ynode_get(root, "status"), "observedGeneration"));
@@ -477,6 +496,8 @@ static int cmp_product(const void *a, const void *b)
 
         if (r)
                 return r;
+        if (x->refused != y->refused) /* the domain's owner first: catalog_find() finds it */
+                return x->refused ? 1 : -1;
         r = strcmp(x->ns ? x->ns : "", y->ns ? y->ns : "");
         return r ? r : strcmp(x->name ? x->name : "", y->name ? y->name : "");
 }

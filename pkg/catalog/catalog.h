@@ -44,6 +44,8 @@ struct cat_product {
         char *ns, *name;                     /* the DataProduct's namespace/name; may be NULL */
         int ready;                           /* 1, 0, -1: not known (files) */
         bool current;        /* status.observedGeneration == metadata.generation: applied */
+        bool refused;        /* the operator refused its claim (Ready reason DomainConflict,
+                                PolicyViolation or InvalidSpec): it owns nothing */
         char *document;      /* the AsyncAPI document as JSON */
         struct vec topics;   /* struct cat_topic *, by name */
         struct vec consumes; /* char * topics of other domains it reads */
@@ -74,7 +76,7 @@ int catalog_add_file(struct catalog *c, const char *path, struct diags *d);
  */
 bool catalog_is_spec(const char *name, const char *data, size_t len);
 
-/* Sort products by domain (then namespace/name). */
+/* Sort products by domain, the owner before refused claims of it, then namespace/name. */
 void catalog_sort(struct catalog *c);
 
 /* The product that owns `domain`, or NULL. Borrowed. */

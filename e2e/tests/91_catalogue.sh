@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end: the operator's read-only catalogue, built from the DataProducts its watch cache
 # holds. The three examples and a hostile product are applied with kubectl; the JSON API is
-# checked with curl, the pages with headless Chromium (screenshots in e2e/.out/87_catalogue/),
+# checked with curl, the pages with headless Chromium (screenshots in e2e/.out/91_catalogue/),
 # the Backstage location against Backstage's schemas; the probes keep answering within 100 ms
 # while 50 idle connections and a slow reader hold the port.
 set -euo pipefail
@@ -13,7 +13,7 @@ root=$(cd "$here/../.." && pwd)
 source "$root/test/web/lib.sh"
 SM=${SPECMESH_BIN:?}
 work=$(mktemp -d)
-shots=$root/e2e/.out/87_catalogue
+shots=$root/e2e/.out/91_catalogue
 mkdir -p "$shots"
 ns=cat-$$-$RANDOM
 port=18103
