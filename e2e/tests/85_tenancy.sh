@@ -53,14 +53,16 @@ as_a() { kube_admin --as="alice-$run" "$@"; }
 as_b() { kube_admin --as="bob-$run" "$@"; }
 
 # Everything of A that a tenant could hurt, as text: topics with partitions, replicas and
-# configs; ACL bindings; subjects with versions, ids, schemas and levels; the quota.
+# configs; ACL bindings; subjects with versions, ids, schemas and levels (A's, and any under
+# tenant B's domain: B's refused products must make none); the quota. The parent domain's own
+# resources (made by the CLI's legitimate apply below) are not A's.
 snapshot() {
         kafka_topics --describe --topic "${A//./\\.}\\..*" 2>/dev/null | sed 's/\tLeader:.*//' | sort
         kafka_acls --list 2>/dev/null | python3 "$E2E_DIR/acl_lines.py" "$A" | sort
         kafka_acls --list 2>/dev/null | python3 "$E2E_DIR/acl_lines.py" "$T.hammersmith" | sort
         kafka_configs --describe --entity-type users --entity-name "$A" 2>/dev/null
         local s
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -F "$T."); do
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -E "^(${A//./\\.}|${T//./\\.}\\.hammersmith)\\."); do
                 echo "$s $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions") $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions/latest") $(curl -s "$SPECMESH_REGISTRY_URL/config/$s")"
         done
 }
