@@ -12,7 +12,7 @@
 #include "pkg/asyncapi/export.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
-#include "pkg/base/vec.h"
+#include "pkg/base/strmap.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
@@ -37,12 +37,6 @@ static char *domain_of(const char *id)
         return d;
 }
 
-/* kv_free for vec_release, which calls through void (*)(void *) */
-static void kv_free_item(void *x)
-{
-        kv_free(x);
-}
-
 /* mkdir -p the directory part of `path`. */
 static int make_dirs(const char *path)
 {
@@ -65,11 +59,12 @@ static int make_dirs(const char *path)
  */
 static int write_schema_files(const struct product *have, const char *output, struct err *err)
 {
-        struct vec files = VEC_INIT;
+        struct strmap files;
         const char *why = NULL;
         const char *slash = output ? strrchr(output, '/') : NULL;
         int rc = -1;
 
+        strmap_init(&files, EXPORT_FILES_MAX);
         if (asyncapi_export_files(have, &files, &why) < 0) {
                 err_set(err, ERR_INVALID, "schema references: %s", why);
                 goto out;
@@ -82,7 +77,7 @@ static int write_schema_files(const struct product *have, const char *output, st
                 goto out;
         }
         for (size_t i = 0; i < files.len; i++) {
-                const struct kv *f = files.items[i];
+                const struct strmap_ent *f = &files.items[i];
                 char *path = slash ? str_printf("%.*s/%s", (int)(slash - output), output, f->key)
                                    : str_dup(f->key);
                 FILE *out = path && make_dirs(path) == 0 ? fopen(path, "w") : NULL;
@@ -97,7 +92,7 @@ static int write_schema_files(const struct product *have, const char *output, st
         }
         rc = 0;
 out:
-        vec_release(&files, kv_free_item);
+        strmap_release(&files);
         return rc;
 }
 

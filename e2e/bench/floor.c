@@ -86,7 +86,7 @@ static int open_kafka(struct floor *f, const char *config, struct err *err)
                 return -1;
         }
         for (size_t i = 0; i < f->props.kvs.len; i++) {
-                const struct kv *e = f->props.kvs.items[i];
+                const struct strmap_ent *e = &f->props.kvs.items[i];
                 if (rd_kafka_conf_set(conf, e->key, e->value, errstr, sizeof(errstr)) !=
                     RD_KAFKA_CONF_OK) {
                         rd_kafka_conf_destroy(conf);
@@ -228,7 +228,7 @@ static rd_kafka_NewTopic_t *new_topic(const struct topic *t, struct err *err)
                 return NULL;
         }
         for (size_t i = 0; i < t->configs.len; i++) {
-                const struct kv *c = t->configs.items[i];
+                const struct strmap_ent *c = &t->configs.items[i];
                 rd_kafka_NewTopic_set_config(nt, c->key, c->value);
         }
         return nt;

@@ -209,7 +209,7 @@ static void read_configs(struct actx *c, struct topic *t, const struct ynode *m,
         for (size_t i = 0; i < m->len; i++) {
                 struct buf b;
                 const char *k = m->keys[i];
-                int r;
+                int r, set = STRMAP_OK;
                 snprintf(sub, sizeof(sub), "%s.%s", path, k);
                 if (!*k || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789._-") != strlen(k)) {
                         actx_error(c, m->items[i], sub, "'%s' is not a topic config name", k);
@@ -221,9 +221,16 @@ static void read_configs(struct actx *c, struct topic *t, const struct ynode *m,
                 if (b.failed)
                         actx_error(c, m->items[i], sub, "config value is larger than %u bytes",
                                    CONFIG_VALUE_MAX);
-                else if (r == 0 && topic_set_config(t, k, b.data ? b.data : "") < 0)
-                        actx_error(c, m->items[i], sub, "out of memory");
+                else if (r == 0)
+                        set = topic_set_config(t, k, b.data ? b.data : "");
                 buf_release(&b);
+                if (set == STRMAP_FULL) {
+                        actx_error(c, m, path, "more than %d topic configs",
+                                   MODEL_TOPIC_CONFIGS_MAX);
+                        return;
+                }
+                if (set < 0)
+                        actx_error(c, m->items[i], sub, "out of memory");
         }
 }
 

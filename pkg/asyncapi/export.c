@@ -86,7 +86,7 @@ static void put_topic(struct buf *b, const struct product *have, const struct to
         if (t->configs.len) {
                 buf_puts(b, "        configs:\n");
                 for (size_t i = 0; i < t->configs.len; i++) {
-                        const struct kv *kv = t->configs.items[i];
+                        const struct strmap_ent *kv = &t->configs.items[i];
                         buf_printf(b, "          %s: ", kv->key);
                         buf_put_quoted(b, kv->value);
                         buf_putc(b, '\n');

@@ -10,8 +10,11 @@
 #define PKG_ASYNCAPI_EXPORT_H
 
 struct product;
+struct strmap;
 struct subject;
-struct vec;
+
+/* The most schema files one export writes (the cap of the `files` map below). */
+#define EXPORT_FILES_MAX 65536
 
 /*
  * Render `have` (topics, ACLs, subjects and quota of have->domain) as YAML. Returns a string
@@ -21,14 +24,16 @@ char *asyncapi_export(const struct product *have);
 
 /*
  * The schema files the exported document $refs: every value/key subject with references and,
- * recursively, the subjects it references, as struct kv (key: the path relative to the
- * document, "schema/<name>"; value: the schema text), each once. A subject with references is
+ * recursively, the subjects it references, into `files` (an empty map the caller made with
+ * strmap_init(files, EXPORT_FILES_MAX); key: the path relative to the document,
+ * "schema/<name>"; value: the schema text), each once. A subject with references is
  * exported as `{$ref: schema/<subject>.<avsc|json|proto>}`; a referenced one under the name
  * the reference gives it (an Avro type as "<full name>.avsc"), so that reading the export back
  * yields the same subjects and references. Refuses (-1, `*why` set) a reference name that
- * could leave the directory (registry content is not trusted), or out of memory.
+ * could leave the directory (registry content is not trusted), more files than the map's cap,
+ * or out of memory.
  */
-int asyncapi_export_files(const struct product *have, struct vec *files, const char **why);
+int asyncapi_export_files(const struct product *have, struct strmap *files, const char **why);
 
 /* "schema/<subject name>.<ext>" for a subject exported as a file. Caller frees. */
 char *export_file_name(const struct subject *s);

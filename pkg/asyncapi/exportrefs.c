@@ -6,7 +6,7 @@
 
 #include "pkg/asyncapi/internal.h"
 #include "pkg/base/str.h"
-#include "pkg/base/vec.h"
+#include "pkg/base/strmap.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
@@ -22,35 +22,24 @@ char *export_file_name(const struct subject *s)
         return str_printf("schema/%s.%s", s->name, ext_of(s->type));
 }
 
-/* Add `path` -> the text of `s` unless present. */
-static int add_file(struct vec *files, char *path, const struct subject *s)
+/* Add `path` (freed here) -> the text of `s` unless present; `*why` says what failed. */
+static int add_file(struct strmap *files, char *path, const struct subject *s, const char **why)
 {
-        struct kv *kv;
+        int rc = path ? STRMAP_OK : STRMAP_NOMEM;
 
-        if (!path)
-                return -1;
-        for (size_t i = 0; i < files->len; i++)
-                if (strcmp(((struct kv *)files->items[i])->key, path) == 0) {
-                        free(path);
-                        return 0;
-                }
-        kv = calloc(1, sizeof(*kv));
-        if (kv) {
-                kv->key = path;
-                path = NULL;
-                kv->value = str_dup(s->schema ? s->schema : "");
-        }
-        if (!kv || !kv->value || vec_push(files, kv) < 0) {
-                free(path);
-                kv_free(kv);
-                return -1;
-        }
-        return 0;
+        if (path && !strmap_get(files, path))
+                rc = strmap_set(files, path, s->schema ? s->schema : "");
+        free(path);
+        if (rc == STRMAP_FULL)
+                *why = "more schema files than an export writes";
+        else if (rc < 0)
+                *why = "out of memory";
+        return rc < 0 ? -1 : 0;
 }
 
 /* The files `s` (written at `at`) references, recursively. */
 static int add_refs(const struct product *have, const struct subject *s, const char *at,
-                    struct vec *files, const char **why, int depth)
+                    struct strmap *files, const char **why, int depth)
 {
         for (size_t i = 0; i < s->refs.len; i++) {
                 const struct schema_ref *r = s->refs.items[i];
@@ -69,7 +58,7 @@ static int add_refs(const struct product *have, const struct subject *s, const c
                 }
                 rc = add_refs(have, target, path, files, why, depth + 1);
                 if (rc == 0)
-                        rc = add_file(files, path, target);
+                        rc = add_file(files, path, target, why);
                 else
                         free(path);
                 if (rc < 0)
@@ -78,7 +67,7 @@ static int add_refs(const struct product *have, const struct subject *s, const c
         return 0;
 }
 
-int asyncapi_export_files(const struct product *have, struct vec *files, const char **why)
+int asyncapi_export_files(const struct product *have, struct strmap *files, const char **why)
 {
         *why = NULL;
         for (size_t i = 0; i < have->topics.len; i++) {
@@ -94,10 +83,8 @@ int asyncapi_export_files(const struct product *have, struct vec *files, const c
                                 free(path);
                                 return -1;
                         }
-                        if (add_file(files, path, s) < 0) {
-                                *why = "out of memory";
+                        if (add_file(files, path, s, why) < 0)
                                 return -1;
-                        }
                 }
         }
         return 0;

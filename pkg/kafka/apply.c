@@ -214,7 +214,7 @@ static rd_kafka_NewTopic_t *new_topic(const struct topic *t, char *errstr, size_
             rd_kafka_NewTopic_new(t->name, t->partitions, t->replicas, errstr, len);
 
         for (size_t c = 0; x && c < t->configs.len; c++) {
-                const struct kv *kv = t->configs.items[c];
+                const struct strmap_ent *kv = &t->configs.items[c];
                 if (rd_kafka_NewTopic_set_config(x, kv->key, kv->value) !=
                     RD_KAFKA_RESP_ERR_NO_ERROR) {
                         snprintf(errstr, len, "config '%s' cannot be set", kv->key);
@@ -335,7 +335,7 @@ static void *build_alter(struct run *r, struct plan_op **ops, size_t *n)
                 const char *bad = NULL;
                 v[i] = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t->name);
                 for (size_t c = 0; v[i] && !bad && c < t->configs.len; c++) {
-                        const struct kv *kv = t->configs.items[c];
+                        const struct strmap_ent *kv = &t->configs.items[c];
                         if (rd_kafka_ConfigResource_set_config(v[i], kv->key, kv->value))
                                 bad = kv->key;
                 }

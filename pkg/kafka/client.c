@@ -69,7 +69,7 @@ static int configure(struct kafka *k, rd_kafka_conf_t *conf, struct err *err)
         char errstr[512];
 
         for (size_t i = 0; i < k->props.kvs.len; i++) {
-                const struct kv *e = k->props.kvs.items[i];
+                const struct strmap_ent *e = &k->props.kvs.items[i];
                 if (rd_kafka_conf_set(conf, e->key, e->value, errstr, sizeof(errstr)) !=
                     RD_KAFKA_CONF_OK)
                         return err_set(err, ERR_INVALID, "kafka config %s: %s", e->key, errstr);

@@ -12,66 +12,26 @@
 #include "pkg/base/err.h"
 #include "pkg/base/pem.h"
 #include "pkg/base/str.h"
-#include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
 void kprops_init(struct kprops *p)
 {
-        vec_init(&p->kvs);
-}
-
-/* kv_free for vec_release, which calls through void (*)(void *) */
-static void kv_free_item(void *x)
-{
-        kv_free(x);
+        strmap_init(&p->kvs, KPROPS_MAX);
 }
 
 void kprops_release(struct kprops *p)
 {
-        vec_release(&p->kvs, kv_free_item);
-}
-
-static struct kv *find(const struct kprops *p, const char *key)
-{
-        for (size_t i = 0; i < p->kvs.len; i++) {
-                struct kv *kv = p->kvs.items[i];
-                if (strcmp(kv->key, key) == 0)
-                        return kv;
-        }
-        return NULL;
+        strmap_release(&p->kvs);
 }
 
 const char *kprops_get(const struct kprops *p, const char *key)
 {
-        struct kv *kv = find(p, key);
-
-        return kv ? kv->value : NULL;
+        return strmap_get(&p->kvs, key);
 }
 
 int kprops_set(struct kprops *p, const char *key, const char *value)
 {
-        struct kv *kv = find(p, key);
-        char *v = strdup(value);
-
-        if (!v)
-                return -1;
-        if (kv) {
-                free(kv->value);
-                kv->value = v;
-                return 0;
-        }
-        kv = calloc(1, sizeof(*kv));
-        if (kv)
-                kv->key = strdup(key);
-        if (!kv || !kv->key || vec_push(&p->kvs, kv) < 0) {
-                if (kv)
-                        free(kv->key);
-                free(kv);
-                free(v);
-                return -1;
-        }
-        kv->value = v;
-        return 0;
+        return strmap_set(&p->kvs, key, value);
 }
 
 static char *trim(char *s)
@@ -90,6 +50,7 @@ static char *trim(char *s)
 static int load_line(struct kprops *p, const char *path, char *line, int no, struct err *err)
 {
         char *s = trim(line), *eq;
+        int rc;
 
         if (!*s || *s == '#' || *s == '!')
                 return 0;
@@ -99,9 +60,11 @@ static int load_line(struct kprops *p, const char *path, char *line, int no, str
         *eq = '\0';
         if (!*trim(s))
                 return err_set(err, ERR_INVALID, "%s:%d: empty key", path, no);
-        if (kprops_set(p, trim(s), trim(eq + 1)) < 0)
-                return err_nomem(err);
-        return 0;
+        rc = kprops_set(p, trim(s), trim(eq + 1));
+        if (rc == STRMAP_FULL)
+                return err_set(err, ERR_INVALID, "%s:%d: more than %d properties", path, no,
+                               KPROPS_MAX);
+        return rc < 0 ? err_nomem(err) : 0;
 }
 
 /* Whether the line (trailing blanks ignored) ends with a continuation backslash; drops it. */
@@ -159,16 +122,7 @@ out:
 
 void kprops_unset(struct kprops *p, const char *key)
 {
-        for (size_t i = 0; i < p->kvs.len; i++) {
-                struct kv *kv = p->kvs.items[i];
-                if (strcmp(kv->key, key) != 0)
-                        continue;
-                kv_free(kv);
-                memmove(&p->kvs.items[i], &p->kvs.items[i + 1],
-                        (p->kvs.len - i - 1) * sizeof(p->kvs.items[0]));
-                p->kvs.len--;
-                return;
-        }
+        strmap_del(&p->kvs, key);
 }
 
 /* --- checking ------------------------------------------------------------------------------ */
@@ -386,11 +340,9 @@ int kprops_check(struct kprops *p, struct err *err)
                 return -1;
         tls = kprops_tls(p);
         sasl = kprops_sasl_mechanism(p) != NULL;
-        for (size_t i = 0; i < p->kvs.len; i++) {
-                const struct kv *kv = p->kvs.items[i];
-                if (check_key(kv->key, tls, sasl, err) < 0)
+        for (size_t i = 0; i < p->kvs.len; i++)
+                if (check_key(p->kvs.items[i].key, tls, sasl, err) < 0)
                         return -1;
-        }
         if (check_values(p, err) < 0 || (sasl && check_sasl(p, err) < 0))
                 return -1;
         if (normalize_pems(p, err) < 0)

@@ -6,12 +6,15 @@
 #ifndef PKG_KWIRE_PROPS_H
 #define PKG_KWIRE_PROPS_H
 
-#include "pkg/base/vec.h"
+#include "pkg/base/strmap.h"
 
 struct err;
 
+/* The most properties one configuration may hold (librdkafka knows some two hundred). */
+#define KPROPS_MAX 1024
+
 struct kprops {
-        struct vec kvs; /* struct kv *, in file order; a later key replaces an earlier one */
+        struct strmap kvs; /* sorted by key; a later line replaces an earlier one */
 };
 
 void kprops_init(struct kprops *p);
@@ -19,11 +22,15 @@ void kprops_release(struct kprops *p);
 
 /*
  * Read `path` into `p` (adding to what is there). Fails with ERR_INVALID naming the file and
- * line for a line without '=', or with ERR_NOT_FOUND when the file cannot be read.
+ * line for a line without '=' or past KPROPS_MAX properties, or with ERR_NOT_FOUND when the
+ * file cannot be read.
  */
 int kprops_load(struct kprops *p, const char *path, struct err *err);
 
-/* Set or replace `key`. Returns 0, or -1 when memory runs out. */
+/*
+ * Set or replace `key`. Returns 0, STRMAP_NOMEM or STRMAP_FULL (a new key past KPROPS_MAX);
+ * both failures are negative and leave `p` unchanged.
+ */
 int kprops_set(struct kprops *p, const char *key, const char *value);
 
 /* The value of `key` or NULL. Borrowed: valid until the key is set again or p is released. */

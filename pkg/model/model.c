@@ -153,12 +153,6 @@ static void acl_free_item(void *x)
         acl_free(x);
 }
 
-/* kv_free for vec_release, which calls through void (*)(void *) */
-static void kv_free_item(void *x)
-{
-        kv_free(x);
-}
-
 /* subject_free for vec_release, which calls through void (*)(void *) */
 static void subject_free_item(void *x)
 {
@@ -204,16 +198,8 @@ struct topic *topic_new(const char *name, int partitions, int replicas)
         }
         t->partitions = partitions;
         t->replicas = replicas;
+        strmap_init(&t->configs, MODEL_TOPIC_CONFIGS_MAX);
         return t;
-}
-
-void kv_free(struct kv *kv)
-{
-        if (!kv)
-                return;
-        free(kv->key);
-        free(kv->value);
-        free(kv);
 }
 
 void topic_free(struct topic *t)
@@ -222,71 +208,19 @@ void topic_free(struct topic *t)
                 return;
         free(t->name);
         free(t->channel);
-        vec_release(&t->configs, kv_free_item);
+        strmap_release(&t->configs);
         vec_release(&t->grants, free);
         free(t);
 }
 
-/* Index of the first config whose key is >= key. */
-static size_t config_slot(const struct topic *t, const char *key, int *found)
-{
-        size_t lo = 0, hi = t->configs.len;
-
-        *found = 0;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int c = strcmp(((struct kv *)t->configs.items[mid])->key, key);
-                if (c == 0) {
-                        *found = 1;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo;
-}
-
 int topic_set_config(struct topic *t, const char *key, const char *value)
 {
-        int found;
-        size_t i = config_slot(t, key, &found);
-        char *v = strdup(value);
-        struct kv *kv;
-
-        if (!v)
-                return -1;
-        if (found) {
-                kv = t->configs.items[i];
-                free(kv->value);
-                kv->value = v;
-                return 0;
-        }
-        kv = calloc(1, sizeof(*kv));
-        if (kv)
-                kv->key = strdup(key);
-        if (!kv || !kv->key || vec_push(&t->configs, kv) < 0) {
-                if (kv)
-                        free(kv->key);
-                free(kv);
-                free(v);
-                return -1;
-        }
-        kv->value = v;
-        /* shift into place to keep the vector sorted */
-        memmove(&t->configs.items[i + 1], &t->configs.items[i],
-                (t->configs.len - 1 - i) * sizeof(void *));
-        t->configs.items[i] = kv;
-        return 0;
+        return strmap_set(&t->configs, key, value);
 }
 
 const char *topic_config(const struct topic *t, const char *key)
 {
-        int found;
-        size_t i = config_slot(t, key, &found);
-
-        return found ? ((struct kv *)t->configs.items[i])->value : NULL;
+        return strmap_get(&t->configs, key);
 }
 
 struct acl *acl_new(enum acl_resource r, const char *name, enum acl_pattern pat,
@@ -757,11 +691,8 @@ struct topic *topic_dup(const struct topic *t)
                 if (!c->channel)
                         goto fail;
         }
-        for (size_t i = 0; i < t->configs.len; i++) {
-                const struct kv *kv = t->configs.items[i];
-                if (topic_set_config(c, kv->key, kv->value) < 0)
-                        goto fail;
-        }
+        if (strmap_copy(&c->configs, &t->configs) < 0)
+                goto fail;
         for (size_t i = 0; i < t->grants.len; i++) {
                 char *g = strdup(t->grants.items[i]);
                 if (!g || vec_push(&c->grants, g) < 0) {

@@ -16,10 +16,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pkg/base/strmap.h"
 #include "pkg/base/vec.h"
 
 /* Kafka's limit on topic names (249 characters of [a-zA-Z0-9._-]). */
 #define MODEL_TOPIC_NAME_MAX 249
+
+/* The most configs one topic may have (Kafka knows some forty topic configs). */
+#define MODEL_TOPIC_CONFIGS_MAX 1024
 
 enum access_level {
         ACCESS_NONE = 0, /* no _public/_protected/_private segment */
@@ -28,17 +32,11 @@ enum access_level {
         ACCESS_PRIVATE,
 };
 
-/* One topic config entry, e.g. retention.ms=604800000. */
-struct kv {
-        char *key;
-        char *value;
-};
-
 struct topic {
         char *name;
-        int partitions;     /* -1: not declared, use the broker default */
-        int replicas;       /* -1: not declared, use the broker default */
-        struct vec configs; /* struct kv *, sorted by key; desired: declared; actual: dynamic */
+        int partitions;        /* -1: not declared, use the broker default */
+        int replicas;          /* -1: not declared, use the broker default */
+        struct strmap configs; /* e.g. retention.ms=604800000; desired: declared; actual: dynamic */
         enum access_level access;
         char *channel;     /* desired: the channel as written (for messages); else NULL */
         struct vec grants; /* desired: char * domains from grant-access:<domain> tags */
@@ -163,7 +161,10 @@ struct product *product_new(void);
 void product_free(struct product *p);
 struct topic *topic_new(const char *name, int partitions, int replicas);
 void topic_free(struct topic *t);
-/* Set (replace) a config entry, keeping configs sorted. Returns 0 or -1 (no memory). */
+/*
+ * Set (replace) a config entry. Returns 0, STRMAP_NOMEM or STRMAP_FULL (a new key past
+ * MODEL_TOPIC_CONFIGS_MAX); both failures are negative and leave the configs unchanged.
+ */
 int topic_set_config(struct topic *t, const char *key, const char *value);
 /* The value of config `key`, or NULL. Borrowed: valid while t lives. */
 const char *topic_config(const struct topic *t, const char *key);
@@ -180,7 +181,6 @@ void schema_ref_free(struct schema_ref *r);
 bool subject_refs_alike(const struct subject *a, const struct subject *b);
 struct quota *quota_new(const char *user);
 void quota_free(struct quota *q);
-void kv_free(struct kv *kv);
 
 /* Deep copies; NULL when memory runs out (or when the argument is NULL). */
 struct topic *topic_dup(const struct topic *t);

@@ -133,14 +133,7 @@ static int problem(struct plan *p, const char *resource, const char *reason, con
 /* Declared configs are the whole truth: any extra, missing or different key is drift. */
 static bool configs_equal(const struct topic *a, const struct topic *b)
 {
-        if (a->configs.len != b->configs.len)
-                return false;
-        for (size_t i = 0; i < a->configs.len; i++) {
-                const struct kv *x = a->configs.items[i], *y = b->configs.items[i];
-                if (strcmp(x->key, y->key) != 0 || strcmp(x->value, y->value) != 0)
-                        return false;
-        }
-        return true;
+        return strmap_equal(&a->configs, &b->configs);
 }
 
 /* What `want` says of an existing topic; shrinks and RF changes are problems, not ops. */

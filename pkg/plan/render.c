@@ -113,7 +113,7 @@ static void text_topic(struct buf *b, struct esc *x, const struct plan_op *op)
                 text_count(b, t->partitions, "partitions, ");
                 text_count(b, t->replicas, "replicas\n");
                 for (size_t i = 0; i < t->configs.len; i++) {
-                        const struct kv *kv = t->configs.items[i];
+                        const struct strmap_ent *kv = &t->configs.items[i];
                         buf_printf(b, "      %s = \"%s\"\n", esc(x, kv->key), esc(x, kv->value));
                 }
                 return;
@@ -129,7 +129,7 @@ static void text_topic(struct buf *b, struct esc *x, const struct plan_op *op)
         if (!op->alter_configs)
                 return;
         for (size_t i = 0; i < op->want_topic->configs.len; i++) {
-                const struct kv *kv = op->want_topic->configs.items[i];
+                const struct strmap_ent *kv = &op->want_topic->configs.items[i];
                 const char *old = topic_config(op->have_topic, kv->key);
                 if (!old)
                         buf_printf(b, "      + %s = \"%s\"\n", esc(x, kv->key), esc(x, kv->value));
@@ -138,7 +138,7 @@ static void text_topic(struct buf *b, struct esc *x, const struct plan_op *op)
                                    esc(x, old), esc(x, kv->value));
         }
         for (size_t i = 0; i < op->have_topic->configs.len; i++) {
-                const struct kv *kv = op->have_topic->configs.items[i];
+                const struct strmap_ent *kv = &op->have_topic->configs.items[i];
                 if (!topic_config(op->want_topic, kv->key))
                         buf_printf(b, "      - %s = \"%s\" (not declared)\n", esc(x, kv->key),
                                    esc(x, kv->value));
@@ -248,7 +248,7 @@ static json_object *json_configs(const struct topic *t)
         json_object *o = json_object_new_object();
 
         for (size_t i = 0; i < t->configs.len; i++) {
-                const struct kv *kv = t->configs.items[i];
+                const struct strmap_ent *kv = &t->configs.items[i];
                 json_object_object_add(o, kv->key, json_object_new_string(kv->value));
         }
         return o;

@@ -193,7 +193,7 @@ static void check_topic(struct cctx *c, const struct topic *t)
         check_cap(c, t, "retention.ms", c->pol->retention_ms_max, "topics.retentionMsMax");
         check_cap(c, t, "retention.bytes", c->pol->retention_bytes_max, "topics.retentionBytesMax");
         for (size_t i = 0; c->pol->allowed_configs.len && i < t->configs.len; i++) {
-                const struct kv *kv = t->configs.items[i];
+                const struct strmap_ent *kv = &t->configs.items[i];
                 if (in_list(&c->pol->allowed_configs, kv->key))
                         continue;
                 snprintf(field, sizeof(field), "channels.%s.bindings.kafka.configs.%s",

@@ -7,17 +7,12 @@
 
 #include "pkg/asyncapi/asyncapi.h"
 #include "pkg/asyncapi/export.h"
+#include "pkg/base/strmap.h"
 #include "pkg/base/vec.h"
 #include "pkg/model/model.h"
 
 #define D "acme.pay"
 #define T D "._public.payments"
-
-/* kv_free for vec_release, which calls through void (*)(void *) */
-static void kv_free_item(void *x)
-{
-        kv_free(x);
-}
 
 static struct product *observed(const char *ref_name)
 {
@@ -56,7 +51,7 @@ static void write_file(const char *dir, const char *name, const char *text)
 Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
 {
         struct product *have = observed("acme.pay.Money"), *back;
-        struct vec files = VEC_INIT;
+        struct strmap files;
         const char *why = NULL;
         char *doc = asyncapi_export(have), dir[] = "/tmp/specmesh-exportrefs-XXXXXX", sub[600];
         struct diags d;
@@ -64,17 +59,17 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
         const struct schema_ref *r;
 
         cr_assert(strstr(doc, "payload: {$ref: \"schema/" T "-value.avsc\"}"), "%s", doc);
+        strmap_init(&files, EXPORT_FILES_MAX);
         cr_assert_eq(asyncapi_export_files(have, &files, &why), 0);
         cr_assert_eq(files.len, 2);
-        cr_assert_str_eq(((struct kv *)files.items[0])->key, "schema/acme.pay.Money.avsc");
-        cr_assert_str_eq(((struct kv *)files.items[1])->key, "schema/" T "-value.avsc");
+        cr_assert_str_eq(files.items[0].key, "schema/acme.pay.Money.avsc");
+        cr_assert_str_eq(files.items[1].key, "schema/" T "-value.avsc");
         cr_assert_not_null(mkdtemp(dir));
         snprintf(sub, sizeof(sub), "%s/schema", dir);
         mkdir(sub, 0755);
         write_file(dir, "asyncapi.yaml", doc);
         for (size_t i = 0; i < files.len; i++)
-                write_file(dir, ((struct kv *)files.items[i])->key,
-                           ((struct kv *)files.items[i])->value);
+                write_file(dir, files.items[i].key, files.items[i].value);
         snprintf(sub, sizeof(sub), "%s/asyncapi.yaml", dir);
         diags_init(&d);
         back = asyncapi_load_file(sub, NULL, &d);
@@ -87,7 +82,7 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
         cr_assert_str_eq(r->subject, D "._public.Money");
         cr_assert_not_null(product_subject(back, D "._public.Money"));
         for (size_t i = 0; i < files.len; i++) {
-                snprintf(sub, sizeof(sub), "%s/%s", dir, ((struct kv *)files.items[i])->key);
+                snprintf(sub, sizeof(sub), "%s/%s", dir, files.items[i].key);
                 unlink(sub);
         }
         snprintf(sub, sizeof(sub), "%s/asyncapi.yaml", dir);
@@ -97,7 +92,7 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
         rmdir(dir);
         diags_release(&d);
         product_free(back);
-        vec_release(&files, kv_free_item);
+        strmap_release(&files);
         free(doc);
         product_free(have);
 }
@@ -105,12 +100,26 @@ Test(exportrefs, export_writes_referenced_schemas_as_files_that_read_back)
 Test(exportrefs, a_hostile_reference_name_from_the_registry_is_refused)
 {
         struct product *have = observed("../../../etc/cron.d/x");
-        struct vec files = VEC_INIT;
+        struct strmap files;
         const char *why = NULL;
 
+        strmap_init(&files, EXPORT_FILES_MAX);
         cr_assert_eq(asyncapi_export_files(have, &files, &why), -1);
         cr_assert_not_null(why);
         cr_assert_eq(files.len, 0);
-        vec_release(&files, kv_free_item);
+        strmap_release(&files);
+        product_free(have);
+}
+
+Test(exportrefs, more_files_than_the_cap_is_refused_with_a_reason)
+{
+        struct product *have = observed("acme.pay.Money");
+        struct strmap files;
+        const char *why = NULL;
+
+        strmap_init(&files, 1); /* the export needs two */
+        cr_assert_eq(asyncapi_export_files(have, &files, &why), -1);
+        cr_assert_str_eq(why, "more schema files than an export writes");
+        strmap_release(&files);
         product_free(have);
 }

@@ -244,3 +244,41 @@ Test(asyncapi, kafka_binding_form_and_components)
         cr_assert(strstr(((struct diag *)d.items.items[0])->msg, "disagrees"));
         diags_release(&d);
 }
+
+/* A channel whose kafka binding declares `n` configs c0000, c0001, ... */
+static char *doc_with_configs(int n)
+{
+        struct buf b;
+
+        buf_init(&b, 1u << 20);
+        buf_puts(&b, "asyncapi: 2.6.0\nid: urn:acme:shop\nchannels:\n  _public/orders:\n"
+                     "    bindings:\n      kafka:\n        configs:\n");
+        for (int i = 0; i < n; i++)
+                buf_printf(&b, "          c%04d: %d\n", i, i);
+        buf_puts(&b, "    publish: {}\n");
+        cr_assert_not(b.failed);
+        return buf_detach(&b, NULL);
+}
+
+Test(asyncapi, more_topic_configs_than_the_cap_is_one_error_at_the_mapping)
+{
+        char *ok = doc_with_configs(MODEL_TOPIC_CONFIGS_MAX);
+        char *over = doc_with_configs(MODEL_TOPIC_CONFIGS_MAX + 1);
+        struct diags d;
+        struct product *p = load(ok, &d);
+        const struct diag *e;
+
+        cr_assert_not_null(p, "%zu diagnostics", d.items.len);
+        cr_assert_eq(((struct topic *)p->topics.items[0])->configs.len, MODEL_TOPIC_CONFIGS_MAX);
+        product_free(p);
+        diags_release(&d);
+        cr_assert_null(load(over, &d));
+        cr_assert_eq(d.items.len, 1);
+        e = d.items.items[0];
+        cr_assert_str_eq(e->msg, "more than 1024 topic configs");
+        cr_assert_str_eq(e->path, "channels._public/orders.bindings.kafka.configs");
+        cr_assert_eq(e->line, 8, "the line of the first config");
+        diags_release(&d);
+        free(ok);
+        free(over);
+}

@@ -141,11 +141,19 @@ Test(props, canonical_spelling_and_verification_default)
         kprops_release(&p);
 }
 
+/* A new file from the mkstemp template `path`, open for writing. */
+static FILE *temp_file(char *path)
+{
+        FILE *f = fdopen(mkstemp(path), "w");
+
+        cr_assert_not_null(f, "%s", path);
+        return f;
+}
+
 Test(props, backslash_continues_a_line)
 {
         char path[] = "/tmp/test_props_XXXXXX";
-        int fd = mkstemp(path);
-        FILE *f = fdopen(fd, "w");
+        FILE *f = temp_file(path);
         struct kprops p;
         struct err err;
 
@@ -162,6 +170,35 @@ Test(props, backslash_continues_a_line)
         cr_expect_null(kprops_get(&p, "sasl.username"));
         cr_expect_str_eq(kprops_get(&p, "ssl.ca.pem"),
                          "-----BEGIN CERTIFICATE----- QUJD -----END CERTIFICATE-----");
+        kprops_release(&p);
+        unlink(path);
+}
+
+Test(props, a_later_line_replaces_and_the_count_is_capped)
+{
+        char path[] = "/tmp/test_props_XXXXXX";
+        FILE *f = temp_file(path);
+        struct kprops p;
+        struct err err;
+
+        fputs("client.id=a\nclient.id=b\n", f);
+        for (int i = 1; i < KPROPS_MAX; i++)
+                fprintf(f, "x.%d=%d\n", i, i);
+        fclose(f);
+        kprops_init(&p);
+        cr_assert_eq(kprops_load(&p, path, &err), 0, "%s", err.msg);
+        cr_expect_str_eq(kprops_get(&p, "client.id"), "b");
+        cr_expect_eq(p.kvs.len, KPROPS_MAX);
+        kprops_release(&p);
+
+        f = fopen(path, "a");
+        fputs("one.more=x\n", f);
+        fclose(f);
+        kprops_init(&p);
+        err_clear(&err);
+        cr_assert_eq(kprops_load(&p, path, &err), -1);
+        cr_expect_eq(err.kind, ERR_INVALID);
+        cr_expect(strstr(err.msg, ":1026: more than 1024 properties"), "%s", err.msg);
         kprops_release(&p);
         unlink(path);
 }

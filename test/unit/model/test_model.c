@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,9 +122,30 @@ Test(model, configs_stay_sorted_and_replace)
         cr_assert_eq(topic_set_config(t, "cleanup.policy", "delete"), 0);
         cr_assert_eq(topic_set_config(t, "retention.ms", "2"), 0);
         cr_assert_eq(t->configs.len, 2);
-        cr_assert_str_eq(((struct kv *)t->configs.items[0])->key, "cleanup.policy");
+        cr_assert_str_eq(t->configs.items[0].key, "cleanup.policy");
         cr_assert_str_eq(topic_config(t, "retention.ms"), "2");
         cr_assert_null(topic_config(t, "nope"));
+        topic_free(t);
+}
+
+Test(model, configs_are_capped_and_copied_deep)
+{
+        struct topic *t = topic_new("a.b", 3, 1), *c;
+        char key[16];
+
+        for (int i = 0; i < MODEL_TOPIC_CONFIGS_MAX; i++) {
+                snprintf(key, sizeof(key), "k%d", i);
+                cr_assert_eq(topic_set_config(t, key, "v"), 0);
+        }
+        cr_assert_eq(topic_set_config(t, "one.more", "v"), STRMAP_FULL);
+        cr_assert_null(topic_config(t, "one.more"));
+        cr_assert_eq(topic_set_config(t, "k0", "w"), 0, "replacing stays allowed at the cap");
+        c = topic_dup(t);
+        cr_assert_not_null(c);
+        cr_assert(strmap_equal(&t->configs, &c->configs));
+        cr_assert_eq(topic_set_config(c, "k0", "x"), 0);
+        cr_assert_str_eq(topic_config(t, "k0"), "w", "the copy owns its own strings");
+        topic_free(c);
         topic_free(t);
 }
 
