@@ -435,6 +435,8 @@ static enum reconcile_result finalize(struct rec *r)
         if (!domain[0] || owner[0] || powner[0] || (spec && spec->suspend))
                 goto release;
         gone = empty_product(spec, domain);
+        if (gone && ensure_engine(r, &err) == 0 && engine_is_self(&r->w->engine, gone->principal))
+                goto release; /* refused while it lived (see self_principal): nothing to clean */
         if (!gone || ensure_engine(r, &err) < 0 ||
             engine_reconcile(&r->w->engine, gone,
                              gone->deletion == DELETION_DELETE ? ENGINE_PRUNE : 0, &p, NULL,
@@ -467,6 +469,31 @@ out:
         product_free(gone);
         product_free(spec);
         return res;
+}
+
+/* A product acting as the operator's own Kafka user would put ACLs and a quota on it (a
+ * quota throttles every tenant's reconcile) and get its credential: refused, nothing touched.
+ * Returns true when refused (status written). Unknown (no connection yet): not refused here;
+ * engine_reconcile() refuses it too. */
+static bool self_principal(struct rec *r, const struct product *want, const char *now)
+{
+        char msg[MESSAGE_MAX];
+        struct status_input in;
+        struct err err;
+
+        err_clear(&err);
+        if (ensure_engine(r, &err) < 0 || !engine_is_self(&r->w->engine, want->principal))
+                return false;
+        snprintf(msg, sizeof(msg),
+                 "rule principals.self: principal %s is the user the operator connects to Kafka "
+                 "as; no product may act as it, at spec.principal",
+                 want->principal);
+        in = base_input(r, STATUS_POLICY, now);
+        in.domain = want->domain;
+        in.message = msg;
+        if (write_status(r, &in))
+                log_warn(&r->log, "%s", msg);
+        return true;
 }
 
 /* Two products acting as one principal would each get the other's grants, quota and
@@ -530,6 +557,8 @@ static enum reconcile_result run(struct rec *r)
                         log_warn(&r->log, "%s", msg);
                 return verdict > 0 ? RECONCILE_DONE : RECONCILE_RETRY;
         }
+        if (self_principal(r, want, now))
+                return RECONCILE_DONE;
         find_owner(r, want->domain, nested, owner, sizeof(owner), odomain, sizeof(odomain),
                    want->principal, powner, sizeof(powner));
         if (!owner[0] && powner[0])

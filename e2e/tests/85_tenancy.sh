@@ -237,6 +237,14 @@ rc=0
 "$SM" apply "$work/cli-star.yaml" >"$work/star.txt" 2>&1 || rc=$?
 t_assert_eq "$rc" 1 "apply with User:* exits 1"
 t_assert_match "$(cat "$work/star.txt")" "principal 'User:\*' is not allowed" "and says why"
+# a product named after the user specmesh connects as would put ACLs and a quota on it
+self_user=$(sed -n 's/^sasl.username=//p' "$SPECMESH_KAFKA_CONFIG")
+printf 'asyncapi: 2.6.0\nid: "urn:%s"\nchannels:\n  _public/x:\n    publish: {message: {payload: {type: string}}}\n' "$self_user" >"$work/cli-self.yaml"
+rc=0
+"$SM" apply "$work/cli-self.yaml" >"$work/self.txt" 2>&1 || rc=$?
+t_assert_eq "$rc" 1 "apply as specmesh's own Kafka user ($self_user) exits 1"
+t_assert_match "$(cat "$work/self.txt")" "is the user specmesh itself connects to Kafka as" "and says why"
+t_assert_eq "$(kafka_acls_of "$self_user" | wc -l)" 0 "no ACL binding was made for $self_user's domain"
 kube_admin get meshpolicy "tenancy-$run" -o json >"$work/policy.json"
 rc=0
 "$SM" validate --policy "$work/policy.json" "$work/wide-$nsB.yaml" >"$work/val.txt" 2>&1 || rc=$?
