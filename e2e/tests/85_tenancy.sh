@@ -136,7 +136,7 @@ spec:
   claims:
     - {namespaces: [$nsA], domains: [$T.olympia]}
     - {namespaces: [$nsB], domains: [$T.hammersmith]}
-  principals: {allowOverride: false, reserved: [User:admin]}
+  principals: {allowOverride: true, allowed: ["User:$T.olympia.*"], reserved: [User:admin]}
   topics: {partitions: {max: 12}}
 Y
 for n in "$nsA:$T.olympia:alice" "$nsB:$T.hammersmith:bob"; do
@@ -186,7 +186,10 @@ refused_at_admission as_a "$work/move.yaml" "immutable"
 
 step "the operator refuses what admission lets through: PolicyViolation, DomainConflict, InvalidSpec"
 B=urn:$(tr . : <<<"$T.hammersmith")
+# the policy allows overrides to User:<olympia...> only: B acting as A's principal passes the
+# policy and is a PrincipalConflict (A's product uses it); any other override is refused
 as_b apply -f "$(dp steal "$nsB" "$B" "  principal: User:$A")" >/dev/null
+as_b apply -f "$(dp other "$nsB" "$B:other" "  principal: User:$T.elsewhere")" >/dev/null
 as_b apply -f "$(dp wide "$nsB" "$B:wide" '' 100)" >/dev/null
 cat >"$work/rec.yaml" <<Y
 apiVersion: specmesh.io/v1alpha1
@@ -206,8 +209,10 @@ Y
 as_b apply -f "$work/rec.yaml" >/dev/null
 # tenant A claims the parent of its own product: the tree makes that a conflict
 as_a apply -f "$(dp parent "$nsA" "urn:$(tr . : <<<"$T.olympia")")" >/dev/null
-wait_for 30 "steal: PolicyViolation" reason_is "$nsB" steal PolicyViolation
-t_assert_match "$(cond "$nsB" steal message)" "rule principals.allowOverride: principal User:$A" "steal names the rule"
+wait_for 30 "steal: PrincipalConflict" reason_is "$nsB" steal PrincipalConflict
+t_assert_match "$(cond "$nsB" steal message)" "principal User:$A is used by DataProduct $nsA/bdl" "steal names the product that uses the principal"
+wait_for 30 "other: PolicyViolation" reason_is "$nsB" other PolicyViolation
+t_assert_match "$(cond "$nsB" other message)" "rule principals.allowOverride: principal User:$T.elsewhere" "other names the rule"
 wait_for 30 "wide: PolicyViolation" reason_is "$nsB" wide PolicyViolation
 t_assert_match "$(cond "$nsB" wide message)" "rule topics.partitions.max: .*100 is above the maximum 12, at channels._public/attendee.bindings.kafka.partitions" "wide names rule and field"
 wait_for 30 "rec: InvalidSpec" reason_is "$nsB" rec InvalidSpec
