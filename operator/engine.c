@@ -5,6 +5,7 @@
 #include "operator/cli.h"
 #include "pkg/base/err.h"
 #include "pkg/kafka/kafka.h"
+#include "pkg/kafka/scramcred.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/registry/registry.h"
@@ -105,8 +106,24 @@ struct product *engine_observe(struct engine *e, const struct product *want, str
         return reconcile_observe(&e->core, want, err);
 }
 
+bool engine_is_self(const struct engine *e, const char *principal)
+{
+        const char *self = e->kafka ? kafka_config_get(e->kafka, "sasl.username") : NULL;
+
+        if (!principal || !self || !self[0])
+                return false;
+        if (strncmp(principal, "User:", 5) == 0)
+                principal += 5;
+        return strcmp(principal, self) == 0;
+}
+
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err)
 {
+        if (engine_is_self(e, want->principal))
+                return err_set(err, ERR_INVALID,
+                               "principal %s is the user specmesh itself connects to Kafka as: "
+                               "a product may not put ACLs or a quota on it",
+                               want->principal);
         return reconcile_run(&e->core, want, flags, out, have_after, err);
 }

@@ -7,6 +7,8 @@
 #ifndef OPERATOR_ENGINE_H
 #define OPERATOR_ENGINE_H
 
+#include <stdbool.h>
+
 #include "pkg/reconcile/reconcile.h"
 
 struct cli_conn;
@@ -33,7 +35,15 @@ enum engine_flags {
 int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err);
 void engine_close(struct engine *e);
 
-/* reconcile_observe() and reconcile_run() over the engine's backends. */
+/*
+ * Whether `principal` ("User:x" or "x") is the Kafka user the engine itself connects as
+ * (sasl.username). Such a product would put ACLs and a quota on specmesh's own user (a quota
+ * throttles every tenant's reconcile) and is refused. False for NULL or an open-less engine.
+ */
+bool engine_is_self(const struct engine *e, const char *principal);
+
+/* reconcile_observe() and reconcile_run() over the engine's backends. engine_reconcile()
+ * refuses (ERR_INVALID) a product whose principal is the engine's own user. */
 struct product *engine_observe(struct engine *e, const struct product *want, struct err *err);
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err);

@@ -214,33 +214,42 @@ struct owner_scan {
         struct claim self;
         char owner[512];
         char owner_domain[300];
+        char principal_owner[512]; /* an older product acting as self's principal */
 };
 
-/* Domains are a tree: the same domain, an ancestor or a descendant is a clash. */
-static void scan_owner(void *arg, const char *key, const char *domain, const char *created)
+/* Domains are a tree: the same domain, an ancestor or a descendant is a clash. A principal is
+ * one product's alone. */
+static void scan_owner(void *arg, const char *key, const char *label, const char *created)
 {
         struct owner_scan *s = arg;
-        struct claim other = {key, domain, created, s->self.nested};
+        char before[512], domain[300], principal[320];
+        struct claim other = {key, domain, created, s->self.nested, principal};
 
-        char before[512];
-
+        claim_label_split(label, domain, sizeof(domain), principal, sizeof(principal));
         snprintf(before, sizeof(before), "%s", s->owner);
         claim_owner_step(&s->self, &other, s->owner, sizeof(s->owner));
         if (strcmp(before, s->owner) != 0)
                 snprintf(s->owner_domain, sizeof(s->owner_domain), "%s", domain);
+        claim_principal_step(&s->self, &other, s->principal_owner, sizeof(s->principal_owner));
 }
 
-/* The key (and domain) of an older DataProduct whose claim clashes with `domain`, or "". */
+/* The key (and domain) of an older DataProduct whose claim clashes with `domain`, or "";
+ * in `powner` (when not NULL) the key of an older one acting as `principal`, or "". */
 static void find_owner(struct rec *r, const char *domain, bool nested, char *out, size_t n,
-                       char *odomain, size_t on)
+                       char *odomain, size_t on, const char *principal, char *powner, size_t pn)
 {
         struct owner_scan s = {
-            {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), nested}, "", ""};
+            {r->key, domain, kube_meta_str(r->obj, "creationTimestamp"), nested, principal},
+            "",
+            "",
+            ""};
 
         controller_each(&r->op->ctl, scan_owner, &s);
         snprintf(out, n, "%s", s.owner);
         if (odomain)
                 snprintf(odomain, on, "%s", s.owner_domain);
+        if (powner)
+                snprintf(powner, pn, "%s", s.principal_owner);
 }
 
 static int ensure_engine(struct rec *r, struct err *err)
@@ -413,7 +422,7 @@ static struct product *empty_product(const struct product *from, const char *dom
  */
 static enum reconcile_result finalize(struct rec *r)
 {
-        char msg[MESSAGE_MAX], domain[300], owner[512] = "";
+        char msg[MESSAGE_MAX], domain[300], owner[512] = "", powner[512] = "";
         struct product *spec = load_spec(r, msg, sizeof(msg)), *gone = NULL;
         json_object *st_domain = field(r->obj, "status", "domain");
         enum reconcile_result res = RECONCILE_RETRY;
@@ -428,11 +437,15 @@ static enum reconcile_result finalize(struct rec *r)
                  : st_domain ? json_object_get_string(st_domain)
                              : "");
         if (domain[0])
-                find_owner(r, domain, false, owner, sizeof(owner), NULL, 0);
-        /* nothing to clean: never owned a domain, another product owns it, or suspended */
-        if (!domain[0] || owner[0] || (spec && spec->suspend))
+                find_owner(r, domain, false, owner, sizeof(owner), NULL, 0,
+                           spec ? spec->principal : NULL, powner, sizeof(powner));
+        /* nothing to clean: never owned a domain, another product owns it or its principal
+         * (its ACLs, quota and credential are that product's), or suspended */
+        if (!domain[0] || owner[0] || powner[0] || (spec && spec->suspend))
                 goto release;
         gone = empty_product(spec, domain);
+        if (gone && ensure_engine(r, &err) == 0 && engine_is_self(&r->w->engine, gone->principal))
+                goto release; /* refused while it lived (see self_principal): nothing to clean */
         if (!gone || ensure_engine(r, &err) < 0 ||
             engine_reconcile(&r->w->engine, gone,
                              gone->deletion == DELETION_DELETE ? ENGINE_PRUNE : 0, &p, NULL,
@@ -467,9 +480,53 @@ out:
         return res;
 }
 
+/* A product acting as the operator's own Kafka user would put ACLs and a quota on it (a
+ * quota throttles every tenant's reconcile) and get its credential: refused, nothing touched.
+ * Returns true when refused (status written). Unknown (no connection yet): not refused here;
+ * engine_reconcile() refuses it too. */
+static bool self_principal(struct rec *r, const struct product *want, const char *now)
+{
+        char msg[MESSAGE_MAX];
+        struct status_input in;
+        struct err err;
+
+        err_clear(&err);
+        if (ensure_engine(r, &err) < 0 || !engine_is_self(&r->w->engine, want->principal))
+                return false;
+        snprintf(msg, sizeof(msg),
+                 "rule principals.self: principal %s is the user the operator connects to Kafka "
+                 "as; no product may act as it, at spec.principal",
+                 want->principal);
+        in = base_input(r, STATUS_POLICY, now);
+        in.domain = want->domain;
+        in.message = msg;
+        if (write_status(r, &in))
+                log_warn(&r->log, "%s", msg);
+        return true;
+}
+
+/* Two products acting as one principal would each get the other's grants, quota and
+ * credentials: the newer is refused and touches nothing until one of them changes. */
+static enum reconcile_result principal_conflict(struct rec *r, const struct product *want,
+                                                const char *powner, const char *now)
+{
+        char msg[MESSAGE_MAX];
+        struct status_input in = base_input(r, STATUS_PRINCIPAL, now);
+
+        snprintf(msg, sizeof(msg),
+                 "principal %s is used by DataProduct %s: a principal belongs to one product "
+                 "(it would get the other's grants, quota and credentials)",
+                 want->principal, powner);
+        in.domain = want->domain;
+        in.message = msg;
+        if (write_status(r, &in))
+                log_warn(&r->log, "%s", msg);
+        return RECONCILE_DONE;
+}
+
 static enum reconcile_result run(struct rec *r)
 {
-        char msg[MESSAGE_MAX], owner[512], odomain[300], now[32];
+        char msg[MESSAGE_MAX], owner[512], odomain[300], powner[512], now[32];
         const struct product *want = NULL;
         bool nested;
         int verdict;
@@ -509,7 +566,12 @@ static enum reconcile_result run(struct rec *r)
                         log_warn(&r->log, "%s", msg);
                 return verdict > 0 ? RECONCILE_DONE : RECONCILE_RETRY;
         }
-        find_owner(r, want->domain, nested, owner, sizeof(owner), odomain, sizeof(odomain));
+        if (self_principal(r, want, now))
+                return RECONCILE_DONE;
+        find_owner(r, want->domain, nested, owner, sizeof(owner), odomain, sizeof(odomain),
+                   want->principal, powner, sizeof(powner));
+        if (!owner[0] && powner[0])
+                return principal_conflict(r, want, powner, now);
         if (owner[0]) {
                 if (strcmp(odomain, want->domain) == 0)
                         snprintf(msg, sizeof(msg), "domain %s is owned by DataProduct %s",
@@ -578,36 +640,56 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         return res;
 }
 
+/* The label: the domain claimed and the principal acted as (spec.principal, else the
+ * default User:<domain>), so that ownership is decided from the cache without parsing. */
 static void dp_label(void *arg, json_object *obj, char *out, size_t n)
 {
+        json_object *p = field(obj, "spec", "principal");
+        const char *ps =
+            p && json_object_is_type(p, json_type_string) ? json_object_get_string(p) : "";
+        char domain[300], principal[320];
+
         (void)arg;
-        dp_domain(obj, out, n);
+        dp_domain(obj, domain, sizeof(domain));
+        if (ps[0])
+                snprintf(principal, sizeof(principal), "%s", ps);
+        else if (domain[0])
+                snprintf(principal, sizeof(principal), "User:%s", domain);
+        else
+                principal[0] = 0;
+        claim_label(domain, principal, out, n);
 }
 
-struct same_domain {
-        const char *domain;
+struct same_claim {
+        const char *domain, *principal;
         struct vec keys;
 };
 
-static void collect_same(void *arg, const char *key, const char *domain, const char *created)
+static void collect_same(void *arg, const char *key, const char *label, const char *created)
 {
-        struct same_domain *s = arg;
+        struct same_claim *s = arg;
+        char domain[300], principal[320];
+        struct claim a = {"", domain, "", false, principal}, b = {"-", "", "", false, s->principal};
         char *k;
 
         (void)created;
-        /* a parent's or a child's claim may be free now too */
-        if (model_domains_overlap(domain, s->domain) && (k = str_dup(key)) &&
-            vec_push(&s->keys, k) < 0)
+        claim_label_split(label, domain, sizeof(domain), principal, sizeof(principal));
+        /* a parent's or a child's claim may be free now too, and the principal's next user */
+        if (((domain[0] && model_domains_overlap(domain, s->domain)) ||
+             claim_shares_principal(&a, &b)) &&
+            (k = str_dup(key)) && vec_push(&s->keys, k) < 0)
                 free(k);
 }
 
-/* A product that owned a domain is gone: the next claimant may take it over. */
-static void dp_deleted(void *arg, const char *domain)
+/* A product that owned a domain (or a principal) is gone: the next claimant may take over. */
+static void dp_deleted(void *arg, const char *label)
 {
         struct operator* op = arg;
-        struct same_domain s = {domain, VEC_INIT};
+        char domain[300], principal[320];
+        struct same_claim s = {domain, principal, VEC_INIT};
 
-        if (!domain[0])
+        claim_label_split(label, domain, sizeof(domain), principal, sizeof(principal));
+        if (!domain[0] && !principal[0])
                 return;
         controller_each(&op->ctl, collect_same, &s);
         for (size_t i = 0; i < s.keys.len; i++)

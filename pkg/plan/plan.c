@@ -487,6 +487,18 @@ static bool acl_in_scope(const struct plan_op *op, const char *d, const char *ow
         return ok;
 }
 
+/* A schema's references name subjects of the domain only: a reference to another domain's
+ * subject would pin its versions (the registry keeps a referenced version from deletion). */
+static bool refs_in_scope(const struct subject *s, const char *d)
+{
+        for (size_t i = 0; s && i < s->refs.len; i++) {
+                const struct schema_ref *r = s->refs.items[i];
+                if (!r->subject || !model_subject_owned(r->subject, d))
+                        return false;
+        }
+        return true;
+}
+
 static bool op_in_scope(const struct plan_op *op, const char *d, const char *owner)
 {
         const struct topic *t = op->want_topic ? op->want_topic : op->have_topic;
@@ -497,7 +509,7 @@ static bool op_in_scope(const struct plan_op *op, const char *d, const char *own
         case PLAN_TOPIC:
                 return t && model_topic_owned(t->name, d);
         case PLAN_SUBJECT:
-                return s && model_subject_owned(s->name, d);
+                return s && model_subject_owned(s->name, d) && refs_in_scope(op->want_subject, d);
         case PLAN_ACL:
                 return op->acl && acl_in_scope(op, d, owner);
         case PLAN_QUOTA:

@@ -100,7 +100,8 @@ int plan_build(const struct product *want, const struct product *have, unsigned 
 
 /*
  * The tenancy invariant (docs/security.md), checked over a built plan: every topic and subject
- * op names one of the domain's own (model_topic_owned / model_subject_owned); every ACL op is
+ * op names one of the domain's own (model_topic_owned / model_subject_owned), and a subject's
+ * schema references name only the domain's own subjects; every ACL op is
  * one the domain owns (model_acl_owned) and, when it creates access for a principal other than
  * the plan's, grants only DESCRIBE/READ on the domain's own topics (User:* only on
  * "<domain>._public."); a quota op is on the plan's principal; the domain and principal are

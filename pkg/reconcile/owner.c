@@ -31,3 +31,41 @@ void claim_owner_step(const struct claim *self, const struct claim *other, char 
         if (!owner[0] || strcmp(other->key, owner) < 0)
                 snprintf(owner, n, "%s", other->key);
 }
+
+/* The principal without its "User:" prefix, which is the default type. */
+static const char *principal_name(const char *p)
+{
+        return strncmp(p, "User:", 5) == 0 ? p + 5 : p;
+}
+
+bool claim_shares_principal(const struct claim *a, const struct claim *b)
+{
+        if (!a->principal || !b->principal || !a->principal[0] || !b->principal[0])
+                return false;
+        if (strcmp(a->key, b->key) == 0)
+                return false;
+        return strcmp(principal_name(a->principal), principal_name(b->principal)) == 0;
+}
+
+void claim_principal_step(const struct claim *self, const struct claim *other, char *owner,
+                          size_t n)
+{
+        if (!claim_shares_principal(self, other) || !claim_precedes(other, self))
+                return;
+        if (!owner[0] || strcmp(other->key, owner) < 0)
+                snprintf(owner, n, "%s", other->key);
+}
+
+void claim_label(const char *domain, const char *principal, char *out, size_t n)
+{
+        snprintf(out, n, "%s\t%s", domain, principal ? principal : "");
+}
+
+void claim_label_split(const char *label, char *domain, size_t dn, char *principal, size_t pn)
+{
+        const char *tab = strchr(label, '\t');
+        size_t len = tab ? (size_t)(tab - label) : strlen(label);
+
+        snprintf(domain, dn, "%.*s", (int)len, label);
+        snprintf(principal, pn, "%s", tab ? tab + 1 : "");
+}

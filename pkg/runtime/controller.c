@@ -21,7 +21,7 @@
 #define LIST_PAGE  100 /* a page is parsed as a whole: keep the transient small */
 #define WATCH_GONE 410
 
-#define LABEL_MAX    256
+#define LABEL_MAX    640
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
 struct cached {

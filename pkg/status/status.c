@@ -165,9 +165,11 @@ static void decide(const struct status_input *in, struct cond c[3], char **scrat
         case STATUS_INVALID:
         case STATUS_CONFLICT:
         case STATUS_POLICY:
-                c[0].reason = in->outcome == STATUS_INVALID    ? "InvalidSpec"
-                              : in->outcome == STATUS_CONFLICT ? "DomainConflict"
-                                                               : "PolicyViolation";
+        case STATUS_PRINCIPAL:
+                c[0].reason = in->outcome == STATUS_INVALID     ? "InvalidSpec"
+                              : in->outcome == STATUS_CONFLICT  ? "DomainConflict"
+                              : in->outcome == STATUS_PRINCIPAL ? "PrincipalConflict"
+                                                                : "PolicyViolation";
                 c[0].message = in->message;
                 c[2] = (struct cond){"Stalled", "True", c[0].reason, in->message};
                 return;

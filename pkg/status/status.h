@@ -12,7 +12,8 @@
  *                the plan has no problems; a problem is Stalled=True with its reason;
  *   FAILED       Reconciling=True (reason Retrying) when a retry may heal it, Stalled=True when
  *                it cannot (terminal or invalid, an incompatible schema);
- *   INVALID, CONFLICT  Stalled=True: nothing heals until the spec (or the other product) changes;
+ *   INVALID, CONFLICT, PRINCIPAL, POLICY  Stalled=True: nothing heals until the spec (or the
+ *                other product, or the policy) changes;
  *   SUSPENDED    Ready=True when in sync, else Ready=False and Stalled=True (reason Suspended):
  *                pending changes wait for the user, not for a retry;
  *   DELETING     Reconciling=True while the finalizer works.
@@ -35,6 +36,7 @@ enum status_outcome {
         STATUS_DELETING,    /* finalizer at work */
         STATUS_PROGRESSING, /* the plan is about to be applied */
         STATUS_POLICY,      /* the platform's MeshPolicy refuses the spec: nothing touched */
+        STATUS_PRINCIPAL,   /* another DataProduct acts as the same principal (Stalled) */
 };
 
 struct status_input {

@@ -244,10 +244,64 @@ static int on_start(struct builder *b, enum ynode_type t, const yaml_mark_t *m)
         return 0;
 }
 
+/*
+ * The first C0 control character in a scalar's `len` bytes other than tab, newline and carriage
+ * return, or -1: NUL (C strings would cut the value there), ESC (terminal escapes) and the rest.
+ * Raw ones are refused by libyaml's reader; these arrive through escapes ("\0", "\u0000",
+ * "\x1b", "\e"), in YAML as in JSON. DEL and C1 (NEL) are printable enough for YAML to emit
+ * them and are kept, as written.
+ */
+static int control_char(const unsigned char *v, size_t len)
+{
+        for (size_t i = 0; i < len; i++)
+                if (v[i] < 0x20 && v[i] != '\t' && v[i] != '\n' && v[i] != '\r')
+                        return v[i];
+        return -1;
+}
+
+/* The path of the scalar being read ("channels.x.tags[1].name"; a key names its map). The
+ * frames below the top already hold their open child as their last item. */
+static void scalar_path(const struct builder *b, struct buf *out)
+{
+        for (int i = 0; i < b->depth; i++) {
+                const struct frame *f = &b->stack[i];
+                bool top = i == b->depth - 1;
+                size_t at = top ? f->node->len : f->node->len - 1;
+
+                if (f->node->type == YNODE_SEQ)
+                        buf_printf(out, "[%zu]", at);
+                else if (top ? f->key != NULL : f->node->len > 0)
+                        buf_printf(out, "%s%s", out->len ? "." : "",
+                                   top ? f->key : f->node->keys[at]);
+        }
+}
+
+/* A control character in a scalar: an error naming the line, the column and the field. */
+static int control_error(struct builder *b, const yaml_event_t *e, int c)
+{
+        const struct frame *top = b->depth ? &b->stack[b->depth - 1] : NULL;
+        bool is_key = top && top->node->type == YNODE_MAP && !top->key;
+        struct buf path;
+
+        buf_init(&path, 4096);
+        scalar_path(b, &path);
+        diags_add(b->d, b->file, (int)e->start_mark.line + 1, (int)e->start_mark.column + 1,
+                  path.len ? path.data : NULL,
+                  "%s holds the control character U+%04X (from an escape such as \\u0000 or "
+                  "\\x1b): not allowed, a value is never cut or changed",
+                  is_key ? "a key" : "a value", (unsigned)c);
+        buf_release(&path);
+        return -1;
+}
+
 static int on_scalar(struct builder *b, const yaml_event_t *e)
 {
-        struct ynode *n = node_new(YNODE_SCALAR, &e->start_mark);
+        int c = control_char(e->data.scalar.value, e->data.scalar.length);
+        struct ynode *n;
 
+        if (c >= 0)
+                return control_error(b, e, c);
+        n = node_new(YNODE_SCALAR, &e->start_mark);
         if (!n)
                 return fail(b, &e->start_mark, "out of memory");
         n->scalar = str_ndup((const char *)e->data.scalar.value, e->data.scalar.length);

@@ -73,5 +73,18 @@ out=$("$sm" validate "$tmp/steal.yaml" 2>&1)
 if [ $? != 1 ] || ! grep -q "rule principals.allowOverride" <<<"$out"; then
         echo "FAIL another principal without a policy that allows it: $out"; fail=1
 fi
-[ $fail = 0 ] && echo "ok: FIFO refused without hanging; no forged diagnostic or plan lines; --policy enforced"
+# two products acting as one principal (each would get the other's grants): the later file is
+# an error naming the first, as the operator's PrincipalConflict
+printf 'apiVersion: specmesh.io/v1alpha1\nkind: MeshPolicy\nmetadata: {name: p}\nspec:\n  claims: [{namespaces: ["*"], domains: [a]}]\n  principals: {allowOverride: true, allowed: [\"User:a.*\"]}\n' >"$tmp/override.yaml"
+printf 'kind: DataProduct\nspec:\n  asyncapi: {asyncapi: 2.6.0, id: "urn:a:x"}\n' >"$tmp/x.yaml"
+printf 'kind: DataProduct\nspec:\n  principal: User:a.x\n  asyncapi: {asyncapi: 2.6.0, id: "urn:a:y"}\n' >"$tmp/y.yaml"
+printf 'kind: DataProduct\nspec:\n  principal: User:a.q\n  asyncapi: {asyncapi: 2.6.0, id: "urn:a:y"}\n' >"$tmp/q.yaml"
+out=$("$sm" validate --policy "$tmp/override.yaml" "$tmp/x.yaml" "$tmp/y.yaml" 2>&1)
+if [ $? != 1 ] || ! grep -q "y.yaml: error: principal 'User:a.x' is also the principal of $tmp/x.yaml (domain a.x)" <<<"$out" ||
+        grep -q "^ok: $tmp/y.yaml" <<<"$out" || ! grep -q "^ok: $tmp/x.yaml" <<<"$out"; then
+        echo "FAIL a shared principal across files: $out"; fail=1
+fi
+out=$("$sm" validate --policy "$tmp/override.yaml" "$tmp/x.yaml" "$tmp/q.yaml" 2>&1) ||
+        { echo "FAIL distinct principals are valid: $out"; fail=1; }
+[ $fail = 0 ] && echo "ok: FIFO refused without hanging; no forged diagnostic or plan lines; --policy enforced; one principal per product"
 exit $fail

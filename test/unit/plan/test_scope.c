@@ -160,6 +160,27 @@ Test(scope, the_gate_refuses_ops_outside_the_domain)
         refused(w, "principal 'User:*'");
         w = product("a._public");
         refused(w, "a._public");
+        /* a reference pins the referenced version: never another domain's subject */
+        w = product("a.b");
+        subject(w, "a.b._public.x-value");
+        subject_add_ref(w->subjects.items[0], "a.b.c.Money", "a.b.c._public.Money", 0);
+        refused(w, "a.b._public.x-value");
+}
+
+Test(scope, references_to_own_subjects_pass_the_gate)
+{
+        struct product *w = product("a.b"), *h = product("a.b");
+        struct plan p;
+        struct err err;
+
+        subject(w, "a.b._public.Money");
+        subject(w, "a.b._public.x-value");
+        subject_add_ref(w->subjects.items[1], "a.b._public.Money", "a.b._public.Money", 0);
+        err_clear(&err);
+        cr_assert_eq(plan_build(w, h, 0, &p, &err), 0, "%s", err.msg);
+        plan_release(&p);
+        product_free(w);
+        product_free(h);
 }
 
 /* ---- property ---- */

@@ -249,6 +249,15 @@ Test(status, invalid_spec_and_domain_conflict_are_stalled)
         cr_assert_str_eq(cond(st, "Ready", "reason"), "DomainConflict");
         cr_assert_str_eq(cond(st, "Stalled", "reason"), "DomainConflict");
         json_object_put(st);
+        in.outcome = STATUS_PRINCIPAL;
+        in.message = "principal User:x is used by DataProduct ns/other";
+        st = status_build(&in, NULL);
+        cr_assert_str_eq(cond(st, "Ready", "status"), "False");
+        cr_assert_str_eq(cond(st, "Ready", "reason"), "PrincipalConflict");
+        cr_assert_str_eq(cond(st, "Ready", "message"), in.message);
+        cr_assert_str_eq(cond(st, "Stalled", "reason"), "PrincipalConflict");
+        cr_assert_str_eq(kstatus(st, 3), "Failed");
+        json_object_put(st);
 }
 
 Test(status, suspended_in_sync_is_ready)

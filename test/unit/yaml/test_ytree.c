@@ -129,6 +129,60 @@ Test(ytree, nul_byte_points_at_its_line_and_column)
         diags_release(&d);
 }
 
+/* Was cut silently at the NUL: "ok\u0000 hidden" read as "ok" (issue #11). */
+Test(ytree, an_escaped_nul_is_an_error_naming_line_and_field)
+{
+        static const char doc[] = "a: 1\nchannels:\n  x:\n    description: \"ok\\u0000 hidden\"\n";
+        struct diags d;
+        const struct diag *g = only_diag(doc, sizeof(doc) - 1, &d);
+
+        cr_assert_eq(g->line, 4);
+        cr_assert_eq(g->col, 18);
+        cr_assert_str_eq(g->path, "channels.x.description");
+        cr_assert(strstr(g->msg, "U+0000"), "%s", g->msg);
+        diags_release(&d);
+}
+
+Test(ytree, escaped_control_characters_in_json_and_yaml_are_errors)
+{
+        static const struct {
+                const char *doc, *path, *code;
+        } cases[] = {
+            {"{\"a\": {\"t\": [{\"n\": \"x\"}, {\"n\": \"y\\u0000z\"}]}}", "a.t[1].n", "U+0000"},
+            {"a: \"\\0\"\n", "a", "U+0000"},
+            {"a: [\"x\\e[2J\"]\n", "a[0]", "U+001B"},
+            {"a: \"\\x1f\"\n", "a", "U+001F"},
+            {"a: \"x\\by\"\n", "a", "U+0008"},
+            {"a:\n  \"k\\x01\": 1\n", "a", "U+0001"},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct diags d;
+                const struct diag *g = only_diag(cases[i].doc, strlen(cases[i].doc), &d);
+
+                cr_assert_eq(g->line, 1 + (i == 5), "%s", cases[i].doc);
+                cr_assert_str_eq(g->path, cases[i].path, "%s", cases[i].doc);
+                cr_assert(strstr(g->msg, cases[i].code), "%s: %s", cases[i].doc, g->msg);
+                diags_release(&d);
+        }
+}
+
+/* DEL and NEL are what `specmesh manifest` must round-trip (test/cli/manifest_roundtrip.sh). */
+Test(ytree, tabs_newlines_del_nel_and_unicode_stay_as_written)
+{
+        static const char doc[] = "a: \"x\\ty\\r\\nz \\u00e9 \\u00a0 \\x7f \\u0085\"\n";
+        struct diags d;
+        struct ynode *n;
+
+        diags_init(&d);
+        n = ytree_parse("x.yaml", doc, sizeof(doc) - 1, &d);
+        cr_assert_not_null(n);
+        cr_assert_eq(d.items.len, 0);
+        cr_assert_str_eq(ynode_str(n, "a"), "x\ty\r\nz \xc3\xa9 \xc2\xa0 \x7f \xc2\x85");
+        ynode_free(n);
+        diags_release(&d);
+}
+
 Test(ytree, columns_count_characters_not_bytes)
 {
         static const char doc[] = "a: 1\nb: '\xc3\xa9\xc3\xa9\x01'\n";

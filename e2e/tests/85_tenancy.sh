@@ -53,14 +53,16 @@ as_a() { kube_admin --as="alice-$run" "$@"; }
 as_b() { kube_admin --as="bob-$run" "$@"; }
 
 # Everything of A that a tenant could hurt, as text: topics with partitions, replicas and
-# configs; ACL bindings; subjects with versions, ids, schemas and levels; the quota.
+# configs; ACL bindings; subjects with versions, ids, schemas and levels (A's, and any under
+# tenant B's domain: B's refused products must make none); the quota. The parent domain's own
+# resources (made by the CLI's legitimate apply below) are not A's.
 snapshot() {
         kafka_topics --describe --topic "${A//./\\.}\\..*" 2>/dev/null | sed 's/\tLeader:.*//' | sort
         kafka_acls --list 2>/dev/null | python3 "$E2E_DIR/acl_lines.py" "$A" | sort
         kafka_acls --list 2>/dev/null | python3 "$E2E_DIR/acl_lines.py" "$T.hammersmith" | sort
         kafka_configs --describe --entity-type users --entity-name "$A" 2>/dev/null
         local s
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -F "$T."); do
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -E "^(${A//./\\.}|${T//./\\.}\\.hammersmith)\\."); do
                 echo "$s $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions") $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions/latest") $(curl -s "$SPECMESH_REGISTRY_URL/config/$s")"
         done
 }
@@ -134,7 +136,7 @@ spec:
   claims:
     - {namespaces: [$nsA], domains: [$T.olympia]}
     - {namespaces: [$nsB], domains: [$T.hammersmith]}
-  principals: {allowOverride: false, reserved: [User:admin]}
+  principals: {allowOverride: true, allowed: ["User:$T.olympia.*"], reserved: [User:admin]}
   topics: {partitions: {max: 12}}
 Y
 for n in "$nsA:$T.olympia:alice" "$nsB:$T.hammersmith:bob"; do
@@ -184,7 +186,10 @@ refused_at_admission as_a "$work/move.yaml" "immutable"
 
 step "the operator refuses what admission lets through: PolicyViolation, DomainConflict, InvalidSpec"
 B=urn:$(tr . : <<<"$T.hammersmith")
+# the policy allows overrides to User:<olympia...> only: B acting as A's principal passes the
+# policy and is a PrincipalConflict (A's product uses it); any other override is refused
 as_b apply -f "$(dp steal "$nsB" "$B" "  principal: User:$A")" >/dev/null
+as_b apply -f "$(dp other "$nsB" "$B:other" "  principal: User:$T.elsewhere")" >/dev/null
 as_b apply -f "$(dp wide "$nsB" "$B:wide" '' 100)" >/dev/null
 cat >"$work/rec.yaml" <<Y
 apiVersion: specmesh.io/v1alpha1
@@ -204,8 +209,10 @@ Y
 as_b apply -f "$work/rec.yaml" >/dev/null
 # tenant A claims the parent of its own product: the tree makes that a conflict
 as_a apply -f "$(dp parent "$nsA" "urn:$(tr . : <<<"$T.olympia")")" >/dev/null
-wait_for 30 "steal: PolicyViolation" reason_is "$nsB" steal PolicyViolation
-t_assert_match "$(cond "$nsB" steal message)" "rule principals.allowOverride: principal User:$A" "steal names the rule"
+wait_for 30 "steal: PrincipalConflict" reason_is "$nsB" steal PrincipalConflict
+t_assert_match "$(cond "$nsB" steal message)" "principal User:$A is used by DataProduct $nsA/bdl" "steal names the product that uses the principal"
+wait_for 30 "other: PolicyViolation" reason_is "$nsB" other PolicyViolation
+t_assert_match "$(cond "$nsB" other message)" "rule principals.allowOverride: principal User:$T.elsewhere" "other names the rule"
 wait_for 30 "wide: PolicyViolation" reason_is "$nsB" wide PolicyViolation
 t_assert_match "$(cond "$nsB" wide message)" "rule topics.partitions.max: .*100 is above the maximum 12, at channels._public/attendee.bindings.kafka.partitions" "wide names rule and field"
 wait_for 30 "rec: InvalidSpec" reason_is "$nsB" rec InvalidSpec
@@ -235,6 +242,14 @@ rc=0
 "$SM" apply "$work/cli-star.yaml" >"$work/star.txt" 2>&1 || rc=$?
 t_assert_eq "$rc" 1 "apply with User:* exits 1"
 t_assert_match "$(cat "$work/star.txt")" "principal 'User:\*' is not allowed" "and says why"
+# a product named after the user specmesh connects as would put ACLs and a quota on it
+self_user=$(sed -n 's/^sasl.username=//p' "$SPECMESH_KAFKA_CONFIG")
+printf 'asyncapi: 2.6.0\nid: "urn:%s"\nchannels:\n  _public/x:\n    publish: {message: {payload: {type: string}}}\n' "$self_user" >"$work/cli-self.yaml"
+rc=0
+"$SM" apply "$work/cli-self.yaml" >"$work/self.txt" 2>&1 || rc=$?
+t_assert_eq "$rc" 1 "apply as specmesh's own Kafka user ($self_user) exits 1"
+t_assert_match "$(cat "$work/self.txt")" "is the user specmesh itself connects to Kafka as" "and says why"
+t_assert_eq "$(kafka_acls_of "$self_user" | wc -l)" 0 "no ACL binding was made for $self_user's domain"
 kube_admin get meshpolicy "tenancy-$run" -o json >"$work/policy.json"
 rc=0
 "$SM" validate --policy "$work/policy.json" "$work/wide-$nsB.yaml" >"$work/val.txt" 2>&1 || rc=$?
