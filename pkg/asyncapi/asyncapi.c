@@ -192,8 +192,11 @@ static int read_quotas(struct actx *c, const struct ynode *q, const char *path)
 /* A DataProduct manifest: the document lives under spec.asyncapi. */
 static int read_manifest(struct actx *c, struct ynode *root)
 {
-        static const char *const spec_keys[] = {"asyncapi",       "schemas", "principal", "quotas",
-                                                "deletionPolicy", "suspend", NULL};
+        /* every property of the CRD's spec (crds/dataproducts.specmesh.io.yaml); credentials is
+         * read by the operator (operator/credentials.c), not here */
+        static const char *const spec_keys[] = {
+            "asyncapi",       "schemas", "principal",   "quotas",
+            "deletionPolicy", "suspend", "credentials", NULL};
         struct ynode *spec = ynode_get(root, "spec");
         const char *v;
 

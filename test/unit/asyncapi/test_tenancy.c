@@ -477,6 +477,27 @@ Test(tenancy, unknown_keys_are_errors_naming_the_field)
         diags_release(&d);
 }
 
+/* Every property the CRD gives a DataProduct's spec is a known key: a manifest using all of them
+ * loads (spec.credentials was refused as unknown once, so no product with credentials was ever
+ * Ready under the operator). Keep in step with crds/dataproducts.specmesh.io.yaml. */
+Test(tenancy, every_spec_key_of_the_crd_is_known)
+{
+        struct diags d;
+        struct product *p;
+
+        p = load("apiVersion: specmesh.io/v1alpha1\nkind: DataProduct\nmetadata: {name: a}\n"
+                 "spec:\n  asyncapi:\n    asyncapi: 2.6.0\n    id: urn:a:b\n"
+                 "    channels:\n      _public/x:\n        publish:\n"
+                 "          message: {payload: {type: string}}\n"
+                 "  schemas: {}\n  principal: User:a.b\n  quotas: {producerByteRate: 1024}\n"
+                 "  deletionPolicy: Retain\n  suspend: false\n"
+                 "  credentials: {mechanism: SCRAM-SHA-512}\n",
+                 &d);
+        cr_assert_not_null(p, "%s at %s", first(&d), first_path(&d));
+        product_free(p);
+        diags_release(&d);
+}
+
 Test(tenancy, config_values_over_the_cap_are_errors_not_truncated)
 {
         size_t n = 70 * 1024;

@@ -104,6 +104,14 @@ kafka_acls --add --allow-principal "User:$user" --topic '*' --operation Create -
 kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null
 kube_admin create namespace "$opns" >/dev/null
 kube_admin create namespace "$ns" >/dev/null
+# the chart's admission policy lets a namespace claim only the domains its annotation names
+kube_admin annotate namespace "$ns" "specmesh.io/domains=$BDL" >/dev/null
+# cluster-scoped objects of the chart left by an interrupted run (or deploy/60-tenant-roles.yaml
+# applied by another suite) would make `helm install` refuse to adopt them
+kube_admin delete clusterrole dataproduct-editor dataproduct-viewer --ignore-not-found >/dev/null
+kube_admin delete validatingadmissionpolicybinding,validatingadmissionpolicy "$rel-dataproducts" \
+        --ignore-not-found >/dev/null 2>&1 || true
+kube_admin delete clusterrolebinding,clusterrole "$rel" "$rel-meshpolicies" --ignore-not-found >/dev/null
 cat >"$work/kafka.properties" <<P
 bootstrap.servers=127.0.0.1:$KAFKA_PORT
 security.protocol=SASL_PLAINTEXT
