@@ -94,7 +94,7 @@ for c in json.load(sys.stdin)["changes"]:
         out.append(" ".join(c[k] for k in ("resourceType", "resourceName", "patternType",
                                            "principal", "operation", "permission")))
     elif c["resource"] == "quota" and kind == "quota":
-        out += ["%s=%g" % kv for kv in c["values"].items()]
+        out += ["%s=%s" % (k, int(v) if float(v).is_integer() else v) for k, v in c["values"].items()]
     elif c["resource"] == "subject" and kind == "subjects":
         out.append(c["name"])
 print("\n".join(sorted(out)))' "$1"
