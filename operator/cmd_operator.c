@@ -273,14 +273,6 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
         }
 }
 
-/* The workers' API requests into the metrics. A 404 is an answer (the object is not there),
- * not a failure. */
-static void kube_called(void *arg, double seconds, enum err_kind kind)
-{
-        metrics_observe_backend(arg, METRICS_KUBE, seconds,
-                                kind == ERR_NOT_FOUND ? ERR_NONE : kind);
-}
-
 static int make_workers(struct operator* op, int n, struct err *err)
 {
         op->workers = calloc((size_t)n, sizeof(*op->workers));
@@ -291,7 +283,7 @@ static int make_workers(struct operator* op, int n, struct err *err)
                 op->workers[i].kube = kube_new(op->kube_cfg, err);
                 if (!op->workers[i].kube)
                         return -1;
-                kube_set_observer(op->workers[i].kube, kube_called, &op->metrics);
+                kube_set_observer(op->workers[i].kube, metrics_kube_request, &op->metrics);
         }
         return 0;
 }

@@ -72,6 +72,12 @@ void metrics_observe_backend(struct metrics *m, enum metrics_backend b, double s
                     1);
 }
 
+void metrics_kube_request(void *arg, double seconds, enum err_kind kind)
+{
+        metrics_observe_backend(arg, METRICS_KUBE, seconds,
+                                kind == ERR_NOT_FOUND ? ERR_NONE : kind);
+}
+
 void metrics_set_ready(struct metrics *m, const char *key, bool ready)
 {
         pthread_mutex_lock(&m->lock);

@@ -71,6 +71,10 @@ void metrics_observe_duration(struct metrics *m, double seconds);
 void metrics_observe_backend(struct metrics *m, enum metrics_backend b, double seconds,
                              enum err_kind kind);
 
+/* A kube_observe_fn (pkg/kube) for `arg`, a struct metrics: each API request as backend
+ * "kube". A 404 is an answer (the object is not there), not a failure. */
+void metrics_kube_request(void *arg, double seconds, enum err_kind kind);
+
 /* The reason label for an error kind, e.g. "unavailable" for ERR_TRANSIENT. */
 const char *metrics_reason(enum err_kind kind);
 

@@ -336,6 +336,7 @@ Test(metrics, backend_latency_and_errors_by_backend_and_reason)
         metrics_observe_backend(&m, METRICS_REGISTRY, 0.001, ERR_TRANSIENT);
         metrics_observe_backend(&m, METRICS_KUBE, 20, ERR_AUTH);
         metrics_observe_backend(&m, METRICS_BACKENDS, 1, ERR_AUTH); /* ignored */
+        metrics_kube_request(&m, 0.001, ERR_NOT_FOUND);             /* an answer, not an error */
         render(&m, &e);
         cr_assert_str_eq(family_type(&e, B), "histogram");
         cr_assert_str_eq(family_type(&e, E), "counter");
@@ -349,7 +350,10 @@ Test(metrics, backend_latency_and_errors_by_backend_and_reason)
         cr_assert_float_eq(find_labelled(&e, B "_sum", NULL, "backend=\"registry\"")->value, 0.301,
                            1e-6);
         cr_assert_float_eq(find_labelled(&e, B "_bucket", "+Inf", "backend=\"kube\"")->value, 1, 0);
-        cr_assert_float_eq(find_labelled(&e, B "_bucket", "10", "backend=\"kube\"")->value, 0, 0);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "10", "backend=\"kube\"")->value, 1, 0,
+                           "the 20 s request is past the last bound");
+        cr_assert_float_eq(
+            find_labelled(&e, E, NULL, "backend=\"kube\",reason=\"not_found\"")->value, 0, 0);
         cr_assert_float_eq(
             find_labelled(&e, E, NULL, "backend=\"registry\",reason=\"unavailable\"")->value, 2, 0);
         cr_assert_float_eq(find_labelled(&e, E, NULL, "backend=\"kube\",reason=\"auth\"")->value, 1,
