@@ -349,7 +349,7 @@ Test(metrics, backend_latency_and_errors_by_backend_and_reason)
                            0);
         cr_assert_float_eq(find_labelled(&e, B "_sum", NULL, "backend=\"registry\"")->value, 0.301,
                            1e-6);
-        cr_assert_float_eq(find_labelled(&e, B "_bucket", "+Inf", "backend=\"kube\"")->value, 1, 0);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "+Inf", "backend=\"kube\"")->value, 2, 0);
         cr_assert_float_eq(find_labelled(&e, B "_bucket", "10", "backend=\"kube\"")->value, 1, 0,
                            "the 20 s request is past the last bound");
         cr_assert_float_eq(
