@@ -83,7 +83,7 @@ sample() { awk -v s="$2" 'index($0, s " ") == 1 {print $NF}' "$1"; }
 # --- the invariant ------------------------------------------------------------------------
 # expected: what the plan declares, one sorted list per kind
 expected() { # KIND: topics | acls | quota | subjects
-        "$SM" plan --offline "$work/faults.yaml" -o json | python3 -c '
+        python3 -c '
 import json, sys
 kind = sys.argv[1]
 out = []
@@ -97,7 +97,7 @@ for c in json.load(sys.stdin)["changes"]:
         out += ["%s=%s" % (k, int(v) if float(v).is_integer() else v) for k, v in c["values"].items()]
     elif c["resource"] == "subject" and kind == "subjects":
         out.append(c["name"])
-print("\n".join(sorted(out)))' "$1"
+print("\n".join(sorted(out)))' "$1" <"$work/plan.json"
 }
 actual() { # KIND
         case $1 in
@@ -153,6 +153,8 @@ channels:
 Y
 "$SM" manifest "$work/asyncapi.yaml" --name faults --namespace "$ns" >"$work/faults.yaml"
 printf '  quotas: {producerByteRate: 1048576, consumerByteRate: 2097152}\n' >>"$work/faults.yaml"
+# the offline plan creates everything the product declares (exit 2: changes pending)
+"$SM" plan --offline "$work/faults.yaml" -o json >"$work/plan.json" || [ $? = 2 ] || t_fail "specmesh plan --offline"
 t_assert_eq "$(expected subjects | wc -l)" 2 "the plan declares two subjects"
 t_assert_eq "$(expected quota | wc -l)" 2 "the plan declares a quota"
 kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null
