@@ -212,8 +212,8 @@ t_assert_eq "$(sample "$work/m2" "specmesh_dataproduct_ready{namespace=\"$ns\",n
 python3 "$root/e2e/alerts_eval.py" "$rules" "$work/m2" "$work/m2" 1 \
         --quiet "SpecmeshDataProductNotReady:namespace=$ns,name=faults" || t_fail "a Ready product still alerts"
 
-# drift WHAT CHECK-COMMAND...: after one out-of-band change, wait for the next resync to revert
-# it (CHECK succeeds again) with one more Applied Event, then check the invariant
+# drift WHAT EVENTS-BEFORE CHECK-COMMAND...: after one out-of-band change, wait for a resync to
+# revert it (CHECK succeeds again) with one more Applied Event
 drift() {
         local what=$1 before t0
         shift
@@ -223,7 +223,6 @@ drift() {
         wait_for 30 "$what reverted" "$@"
         wait_for 10 "an Event for $what" bash -c "[ \$(kubectl --kubeconfig '$KUBECONFIG' get events -n '$ns' --field-selector involvedObject.name=faults,reason=Applied -o jsonpath='{range .items[*]}{.count}{\"\\n\"}{end}' | awk '{n += \$1} END {print n + 0}') -gt $before ]"
         printf '   %s: reverted in %ss\n' "$what" $(($(date +%s) - t0))
-        invariant "$what"
 }
 has_topic() { [ -n "$(kafka_partitions "$ARR")" ]; }
 has_subject() { curl -sf "$SPECMESH_REGISTRY_URL/subjects/$ARR-value/versions/latest" >/dev/null; }
@@ -260,6 +259,7 @@ step "(a) the quota changed"
 n=$(events Normal Applied)
 kafka_configs --alter --entity-type users --entity-name "$D" --add-config producer_byte_rate=999 >/dev/null
 drift "quota changed" "$n" quota_back
+invariant "after the drift"
 t_assert_eq "$("$SM" plan "$work/faults.yaml" >/dev/null 2>&1; echo $?)" 0 "specmesh plan: no changes pending"
 t_assert_eq "$(events Warning RegistryUnavailable)" 1 "still the one Stalled Event"
 printf '\n50_faults took %ss\n' $(($(date +%s) - t_start))

@@ -39,10 +39,11 @@ static int observe_one(struct reconciler *r, const struct backend *b, const stru
 
 /*
  * reconcile_observe(); when `registry_err` is not NULL, a registry that cannot be observed
- * leaves `have` without subjects and its error in *registry_err instead of failing the call.
+ * leaves `have` without subjects, its error in *registry_err and *registry_down true instead
+ * of failing the call (the kind alone says nothing: a port may leave a handled error behind).
  */
 static struct product *observe(struct reconciler *r, const struct product *want,
-                               struct err *registry_err, struct err *err)
+                               struct err *registry_err, bool *registry_down, struct err *err)
 {
         struct product *have = product_new();
 
@@ -63,6 +64,7 @@ static struct product *observe(struct reconciler *r, const struct product *want,
                                 registry_err ? registry_err : err) < 0) {
                         if (!registry_err)
                                 goto fail;
+                        *registry_down = true;
                         for (size_t i = 0; i < have->subjects.len; i++)
                                 subject_free(have->subjects.items[i]);
                         have->subjects.len = 0;
@@ -84,7 +86,7 @@ fail:
 struct product *reconcile_observe(struct reconciler *r, const struct product *want, struct err *err)
 {
         r->failed = NULL;
-        return observe(r, want, NULL, err);
+        return observe(r, want, NULL, NULL, err);
 }
 
 /* Carry out `p`: Kafka first (topics before the subjects that describe them), then the
@@ -233,13 +235,14 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
         unsigned pflags = (flags & RECONCILE_PRUNE) ? PLAN_PRUNE : 0;
         bool dry = flags & RECONCILE_DRY_RUN;
         struct err rerr, later;
+        bool registry_down = false;
         int rc = -1;
 
         memset(&r->t, 0, sizeof(r->t));
         r->failed = NULL;
         err_clear(&rerr);
         err_clear(&later);
-        have = observe(r, want, &rerr, err);
+        have = observe(r, want, &rerr, &registry_down, err);
         if (!have)
                 return -1;
         if (plan_build(want, have, pflags, out, err) < 0) {
@@ -247,7 +250,7 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
                 goto out;
         }
         rc = 0;
-        if (rerr.kind != ERR_NONE) { /* the registry is down: Kafka goes on, subjects wait */
+        if (registry_down) { /* the registry is down: Kafka goes on, subjects wait */
                 fail_subject_ops(out, rerr.msg);
                 *err = rerr;
                 r->failed = r->registry.ops->name;
@@ -258,7 +261,7 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
                 const char *failed = r->failed;
                 if (r->before_apply && !dry)
                         r->before_apply(r->before_apply_arg, out, have);
-                if (apply_plan(r, out, dry, rerr.kind != ERR_NONE, rc < 0 ? &later : err) < 0)
+                if (apply_plan(r, out, dry, registry_down, rc < 0 ? &later : err) < 0)
                         rc = -1;
                 if (failed)
                         r->failed = failed; /* the first error is the one returned */

@@ -385,3 +385,16 @@ Test(reconcile, the_failed_backend_is_named)
         cr_assert_null(core.failed);
         product_free(want);
 }
+
+Test(reconcile, an_error_a_port_handled_is_no_failure)
+{
+        struct product *want = want_product(1, 3);
+        struct err err;
+
+        registry.handled_error = true; /* observe returns 0 with a 404 left in err */
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_null(core.failed);
+        cr_assert_eq(registry.state->subjects.len, 1, "the subject is registered");
+        assert_converged(want);
+        product_free(want);
+}
