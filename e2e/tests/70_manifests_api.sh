@@ -11,7 +11,9 @@ root=$(cd "$here/../.." && pwd)
 SM=${SPECMESH_BIN:?}
 ns=e2e-manifests-$$ # one per run: namespaces are never deleted here
 sa=system:serviceaccount:specmesh-system:specmesh-operator
+work=$(mktemp -d)
 cleanup() {
+        rm -rf "$work"
         # keep the namespace: without kube-controller-manager a deleted one never finishes
         kube_admin delete dp --all -n "$ns" --ignore-not-found >/dev/null 2>&1 || true
         kube_admin delete -f "$root/deploy/20-rbac.yaml" --ignore-not-found >/dev/null 2>&1 || true
@@ -63,6 +65,13 @@ helm lint "$root/helm/specmesh" >/dev/null
 helm template specmesh "$root/helm/specmesh" --namespace specmesh-system |
         kube_admin apply --dry-run=server -f - >/dev/null
 echo "ok: deploy/, helm lint and helm template pass a server-side dry run"
+# a chart version with build metadata, as Flux's source-controller packages a chart from Git
+# (reconcileStrategy: Revision -> 0.1.0+<commit>): every label must still be valid
+cp -r "$root/helm/specmesh" "$work/chart-rev"
+sed -i -E 's/^version: (.*)$/version: \1+e34aec07117a/' "$work/chart-rev/Chart.yaml"
+helm template specmesh "$work/chart-rev" --namespace specmesh-system |
+        kube_admin apply --dry-run=server -f - >/dev/null || t_fail "the chart at a +build version is refused"
+T_CHECKS=$((T_CHECKS + 1))
 
 step "the chart: strict lint, schema, refusals, options a platform team sets"
 chart=$root/helm/specmesh

@@ -3,7 +3,8 @@
 # ServiceAccount, with deploy/20-rbac.yaml plus the opt-in deploy/25-rbac-credentials.yaml).
 # The operator creates the SCRAM credential of User:<domain> and the Secret <name>-credentials
 # owned by the DataProduct; an app uses the Secret's sasl.jaas.config with Kafka's console
-# producer to write to its own topic, while another product's credential is refused there;
+# producer to write to its own topic and Kafka's console consumer to read a topic another
+# product granted it, while another product's credential is refused on its own topic;
 # rotation on the annotation (new password works, old one does not); drift (credential deleted
 # in Kafka, Secret deleted) repaired; deletion removes both; no password in the operator's log,
 # events or status.
@@ -87,7 +88,7 @@ refused() { # PROPS VALUE REGEX
         done
         t_fail "not refused ($3): $(grep -iE 'error|exception' <<<"$out" | head -3)"
 }
-spec() { # DOMAIN-LAST NAME: a DataProduct with credentials
+spec() { # DOMAIN-LAST NAME [EXTRA-CHANNELS]: a DataProduct with credentials
         cat >"$work/$2.asyncapi.yaml" <<Y
 asyncapi: '2.6.0'
 id: 'urn:e2eopc$$:$1'
@@ -97,6 +98,7 @@ channels:
     bindings: {kafka: {partitions: 1, replicas: 1}}
     publish:
       message: {name: record}
+${3:-}
 Y
         "$SM" manifest "$work/$2.asyncapi.yaml" --name "$2" --namespace "$ns" >"$work/$2.yaml"
         printf '  credentials: {mechanism: SCRAM-SHA-512}\n' >>"$work/$2.yaml"
@@ -133,9 +135,32 @@ step "an app reads the Secret and produces to its own topic with Kafka's console
 works "$(java_props app "$work/app1.properties")" "a1-$$"
 
 step "another product's credential is refused on this topic"
-kube_admin apply -f "$(spec other other)" >/dev/null
+# other also produces a _protected topic granted to app's domain only
+granted=$(cat <<Y
+  _protected.orders:
+    bindings: {kafka: {partitions: 1, replicas: 1}}
+    publish:
+      tags: [{name: 'grant-access:$APP'}]
+      message: {name: order}
+Y
+)
+kube_admin apply -f "$(spec other other "$granted")" >/dev/null
 kube_admin wait --for=condition=Ready dp/other -n "$ns" --timeout=60s >/dev/null
 refused "$(java_props other "$work/other.properties")" "o1-$$" "not authorized|TopicAuthorizationException"
+
+step "app consumes the topic other granted it, with Kafka's console consumer and its own group"
+ORDERS=$OTHER._protected.orders
+echo "order-$$" | kafka_tool "$(kafka_class ConsoleProducer)" --bootstrap-server 127.0.0.1:19092 \
+        --producer.config "$work/other.properties" --topic "$ORDERS" --producer-property max.block.ms=8000 \
+        --producer-property delivery.timeout.ms=8000 >/dev/null 2>&1 || t_fail "other cannot produce to its own $ORDERS"
+consume() { # PROPS GROUP: the records of $ORDERS a console consumer reads (bounded: 15 s)
+        kafka_tool "$(kafka_class ConsoleConsumer)" --bootstrap-server 127.0.0.1:19092 \
+                --consumer.config "$1" --topic "$ORDERS" --group "$2" --from-beginning \
+                --max-messages 1 --timeout-ms 15000 2>&1 || true
+}
+t_assert_match "$(consume "$work/app1.properties" "$APP.reader")" "^order-$$" "app reads the granted topic"
+t_assert_match "$(consume "$work/app1.properties" "$OTHER.reader")" "GroupAuthorizationException|Not authorized" \
+        "app may not use a group of other's domain"
 
 step "rotate on the annotation: the Secret first, then the credential; the old password stops"
 kube_admin annotate dp -n "$ns" app specmesh.io/rotate-credentials=r1 >/dev/null
