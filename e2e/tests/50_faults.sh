@@ -213,7 +213,8 @@ python3 "$root/e2e/alerts_eval.py" "$rules" "$work/m2" "$work/m2" 1 \
         --quiet "SpecmeshDataProductNotReady:namespace=$ns,name=faults" || t_fail "a Ready product still alerts"
 
 # drift WHAT EVENTS-BEFORE CHECK-COMMAND...: after one out-of-band change, wait for a resync to
-# revert it (CHECK succeeds again) with one more Applied Event
+# revert it (CHECK succeeds again) with one more Applied Event. (The change itself is not read
+# back first: with a 3 s resync the operator may revert it before Kafka's tools start.)
 drift() {
         local what=$1 before t0
         shift
@@ -238,21 +239,18 @@ step "(a) an owner ACL removed"
 n=$(events Normal Applied)
 kafka_acls --remove --force --allow-principal "User:$D" --operation Read --group "$D." \
         --resource-pattern-type prefixed >/dev/null
-t_assert_eq "$(kafka_acls_of "$D" | grep -c "^GROUP $D\. PREFIXED User:$D READ")" 0 "the ACL is gone"
 drift "ACL removed" "$n" acls_as_planned
 
 step "(a) an extra ACL on the product's prefix"
 n=$(events Normal Applied)
 kafka_acls --add --allow-principal User:intruder --operation Read --topic "$D." \
         --resource-pattern-type prefixed >/dev/null
-t_assert_eq "$(kafka_acls_of "$D" | grep -c "User:intruder")" 1 "the extra ACL is there"
 drift "extra ACL" "$n" acls_as_planned
 
 step "(a) a subject deleted"
 n=$(events Normal Applied)
 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$ARR-value" >/dev/null
 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$ARR-value?permanent=true" >/dev/null
-has_subject && t_fail "the subject is still there"
 drift "subject deleted" "$n" has_subject
 
 step "(a) the quota changed"
