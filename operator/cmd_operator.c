@@ -47,6 +47,9 @@ static const char usage[] =
     "  --lease-duration D      default 15s; --renew-deadline D default 10s; --retry-period D\n"
     "                          default 2s\n"
     "  --identity ID           this candidate's name (default: hostname_pid)\n"
+    "  --stall-after D         a DataProduct whose reconcile keeps failing (a backend\n"
+    "                          unreachable) turns Stalled, with a Warning Event, after this\n"
+    "                          long; retries go on (default 5m; 0: never)\n"
     "  --log-level LEVEL       debug, info (default), warn, error\n"
     "  --log-format FORMAT     text (default) or json\n\n"
     "Storage and consumer lag (specmesh_topic_bytes, specmesh_consumer_lag; status.usage) are\n"
@@ -66,7 +69,7 @@ static void on_signal(int sig)
 struct opts {
         const char *kubeconfig, *namespace, *metrics_addr, *lease_ns, *lease_name;
         char identity[256];
-        int workers, resync_s, lease_s, renew_s, retry_s;
+        int workers, resync_s, lease_s, renew_s, retry_s, stall_s;
         bool leader_elect, access_requests;
         enum log_level level;
         enum log_format format;
@@ -88,6 +91,7 @@ enum {
         O_LOG_LEVEL,
         O_LOG_FORMAT,
         O_ACCESS,
+        O_STALL,
 };
 
 /* A count, or for durations seconds with an optional unit: "300", "300s", "5m", "1h". */
@@ -145,6 +149,8 @@ static int take_flag(struct opts *o, int opt, const char *v)
                 return int_flag("renew-deadline", v, 1, 3600, &o->renew_s);
         case O_RETRY_S:
                 return int_flag("retry-period", v, 1, 3600, &o->retry_s);
+        case O_STALL:
+                return int_flag("stall-after", v, 0, 86400, &o->stall_s);
         case O_IDENTITY:
                 snprintf(o->identity, sizeof(o->identity), "%s", v);
                 return 0;
@@ -180,6 +186,7 @@ static void defaults(struct opts *o)
         o->lease_s = 15;
         o->renew_s = 10;
         o->retry_s = 2;
+        o->stall_s = 300;
         o->level = LOG_INFO;
         gethostname(host, sizeof(host) - 1);
         snprintf(o->identity, sizeof(o->identity), "%s_%ld", host, (long)getpid());
@@ -202,6 +209,7 @@ static int parse(int argc, char **argv, struct opts *o, struct cli_conn *conn)
             {"renew-deadline", required_argument, NULL, O_RENEW_S},
             {"retry-period", required_argument, NULL, O_RETRY_S},
             {"identity", required_argument, NULL, O_IDENTITY},
+            {"stall-after", required_argument, NULL, O_STALL},
             {"log-level", required_argument, NULL, O_LOG_LEVEL},
             {"log-format", required_argument, NULL, O_LOG_FORMAT},
             {"help", no_argument, NULL, 'h'},
@@ -257,6 +265,7 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
                 metrics_render(&h->op->metrics, &w->body);
+                metrics_render_process("/proc", &w->body);
                 usage_render(&h->op->usage, &w->body);
         } else if (!op_catalogue(&h->op->ctl, running && controller_synced(&h->op->ctl), r, w)) {
                 buf_puts(&w->body, "not found\n");
@@ -274,6 +283,7 @@ static int make_workers(struct operator* op, int n, struct err *err)
                 op->workers[i].kube = kube_new(op->kube_cfg, err);
                 if (!op->workers[i].kube)
                         return -1;
+                kube_set_observer(op->workers[i].kube, metrics_kube_request, &op->metrics);
         }
         return 0;
 }
@@ -444,7 +454,10 @@ int cmd_operator(int argc, char **argv)
                 return EXIT_ERROR;
         }
         spec_cache_init(&op.specs);
+        metrics_init(&op.metrics, SPECMESH_VERSION);
+        op.stall_after_s = o.stall_s;
         rc = run(&o, &op);
+        metrics_release(&op.metrics);
         spec_cache_release(&op.specs);
         curl_global_cleanup();
         return rc;

@@ -42,6 +42,7 @@ struct operator
         atomic_ulong rid;             /* reconcile ids for the logs */
         struct spec_cache specs;      /* parsed specs, one per object and generation */
         struct usage_collector usage; /* storage and lag for /metrics and the status */
+        int stall_after_s;            /* --stall-after: seconds of retrying before Stalled */
 };
 
 extern const struct controller_ops dp_ops;

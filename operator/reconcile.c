@@ -252,29 +252,54 @@ static void find_owner(struct rec *r, const char *domain, bool nested, char *out
                 snprintf(powner, pn, "%s", s.principal_owner);
 }
 
+/* The core's on_call hook: a port call's duration and outcome into the metrics. */
+static void backend_called(void *arg, const char *backend, double seconds, enum err_kind kind)
+{
+        struct operator* op = arg;
+
+        metrics_observe_backend(&op->metrics,
+                                strcmp(backend, "registry") == 0 ? METRICS_REGISTRY : METRICS_KAFKA,
+                                seconds, kind);
+}
+
 static int ensure_engine(struct rec *r, struct err *err)
 {
         if (r->w->engine_open)
                 return 0;
         if (engine_open(&r->w->engine, &r->op->conn, err) < 0)
                 return -1;
+        r->w->engine.core.on_call = backend_called;
+        r->w->engine.core.on_call_arg = r->op;
         r->w->engine_open = true;
         return 0;
 }
 
-/* Record an outcome on the status. Returns 1 when the status changed (and was written). */
+/* Record an outcome on the status and the ready gauge; a Warning Event when the product has
+ * just become Stalled (once per transition, not at every retry). Returns 1 when the status
+ * changed (and was written). */
 static int write_status(struct rec *r, const struct status_input *in)
 {
-        json_object *st = status_build(in, field(r->obj, "status", NULL));
+        json_object *old = json_object_get(field(r->obj, "status", NULL));
+        json_object *st = status_build(in, old);
+        const char *reason = NULL, *message = NULL;
+        char msg[MESSAGE_MAX];
         struct err err;
         int rc = 0;
 
         err_clear(&err);
-        if (st)
+        if (st) {
+                metrics_set_ready(&r->op->metrics, r->key,
+                                  status_is_ready(st, kube_generation(r->obj)));
                 rc = patch_status(r, st, &err);
+        }
         if (rc < 0)
                 log_warn(&r->log, "status not written: %s", err.msg);
+        if (rc > 0 && status_stalled_transition(old, st, &reason, &message)) {
+                snprintf(msg, sizeof(msg), "stalled: %s", message);
+                event(r, "Warning", reason, msg);
+        }
         json_object_put(st);
+        json_object_put(old);
         return rc > 0;
 }
 
@@ -376,6 +401,8 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         in.message = err.msg;
         in.extra = creds;
         in.terminal = rc < 0 && (err.kind == ERR_TERMINAL || err.kind == ERR_INVALID);
+        in.reason = rc < 0 ? status_failure_reason(r->w->engine.core.failed, err.kind) : NULL;
+        in.stall_after = r->op->stall_after_s;
         write_status(r, &in);
         json_object_put(creds);
         atomic_fetch_add(&r->op->metrics.changes, want->suspend ? 0 : ops_done(&p));
@@ -619,6 +646,7 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         (void)requeue_ms;
         if (!obj) {
                 spec_cache_drop(&op->specs, key);
+                metrics_forget(&op->metrics, key);
                 return RECONCILE_DONE; /* gone: the finalizer made sure it was cleaned up */
         }
         snprintf(r.rid, sizeof(r.rid), "%lu", atomic_fetch_add(&op->rid, 1) + 1);

@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "pkg/base/buf.h"
+#include "pkg/base/clock.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"
@@ -24,6 +25,8 @@ struct kube {
         CURL *curl;
         unsigned long requests;
         char errbuf[CURL_ERROR_SIZE];
+        kube_observe_fn observe;
+        void *observe_arg;
 };
 
 struct kube *kube_new(const struct kube_config *c, struct err *err)
@@ -50,6 +53,12 @@ void kube_free(struct kube *k)
 unsigned long kube_requests(const struct kube *k)
 {
         return k->requests;
+}
+
+void kube_set_observer(struct kube *k, kube_observe_fn fn, void *arg)
+{
+        k->observe = fn;
+        k->observe_arg = arg;
 }
 
 static size_t collect(char *p, size_t size, size_t n, void *arg)
@@ -168,6 +177,7 @@ int kube_request(struct kube *k, const char *method, const char *path, const cha
         CURLcode rc;
         long status = 0;
         int ret = -1;
+        double t0 = clock_now();
 
         if (out)
                 *out = NULL;
@@ -205,6 +215,8 @@ int kube_request(struct kube *k, const char *method, const char *path, const cha
         }
         ret = (int)status;
 out:
+        if (k->observe)
+                k->observe(k->observe_arg, clock_now() - t0, ret < 0 && err ? err->kind : ERR_NONE);
         json_object_put(obj);
         buf_release(&resp);
         curl_slist_free_all(h);

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
+#include "pkg/base/err.h"
+
 struct err;
 
 struct kube_config {
@@ -46,6 +48,11 @@ void kube_free(struct kube *k);
 
 /* Requests sent and bytes received by this client so far (for benchmarks and /metrics). */
 unsigned long kube_requests(const struct kube *k);
+
+/* Called after each kube_request() (not watches) with its duration and ERR_NONE or the kind
+ * of error it returned, for metrics. `fn` NULL: none. */
+typedef void (*kube_observe_fn)(void *arg, double seconds, enum err_kind kind);
+void kube_set_observer(struct kube *k, kube_observe_fn fn, void *arg);
 
 /*
  * Send one request: `method` GET/POST/PUT/PATCH/DELETE, `path` from the root ("/api/v1/..."),

@@ -15,10 +15,37 @@ static bool configured(const struct backend *b)
         return b->ops != NULL;
 }
 
-struct product *reconcile_observe(struct reconciler *r, const struct product *want, struct err *err)
+/* Tell the on_call hook about one port call of `b` that took since `t0`. */
+static void note(struct reconciler *r, const struct backend *b, double t0, int rc,
+                 const struct err *err)
+{
+        if (r->on_call)
+                r->on_call(r->on_call_arg, b->ops->name, clock_now() - t0,
+                           rc < 0 ? err->kind : ERR_NONE);
+}
+
+static int observe_one(struct reconciler *r, const struct backend *b, const struct product *want,
+                       struct product *have, double *spent, struct err *err)
+{
+        double t0 = clock_now();
+        int rc = b->ops->observe(b->self, want, have, err);
+
+        note(r, b, t0, rc, err);
+        *spent += clock_now() - t0;
+        if (rc < 0)
+                r->failed = b->ops->name;
+        return rc;
+}
+
+/*
+ * reconcile_observe(); when `registry_err` is not NULL, a registry that cannot be observed
+ * leaves `have` without subjects, its error in *registry_err and *registry_down true instead
+ * of failing the call (the kind alone says nothing: a port may leave a handled error behind).
+ */
+static struct product *observe(struct reconciler *r, const struct product *want,
+                               struct err *registry_err, bool *registry_down, struct err *err)
 {
         struct product *have = product_new();
-        double t0;
 
         if (!have) {
                 err_nomem(err);
@@ -30,15 +57,18 @@ struct product *reconcile_observe(struct reconciler *r, const struct product *wa
                 err_nomem(err);
                 goto fail;
         }
-        t0 = clock_now();
-        if (r->kafka.ops->observe(r->kafka.self, want, have, err) < 0)
+        if (observe_one(r, &r->kafka, want, have, &r->t.observe_kafka, err) < 0)
                 goto fail;
-        r->t.observe_kafka += clock_now() - t0;
         if (configured(&r->registry)) {
-                t0 = clock_now();
-                if (r->registry.ops->observe(r->registry.self, want, have, err) < 0)
-                        goto fail;
-                r->t.observe_registry += clock_now() - t0;
+                if (observe_one(r, &r->registry, want, have, &r->t.observe_registry,
+                                registry_err ? registry_err : err) < 0) {
+                        if (!registry_err)
+                                goto fail;
+                        *registry_down = true;
+                        for (size_t i = 0; i < have->subjects.len; i++)
+                                subject_free(have->subjects.items[i]);
+                        have->subjects.len = 0;
+                }
         } else if (want->subjects.len) {
                 err_set(err, ERR_INVALID,
                         "the spec declares %zu schema subjects but no registry is configured: "
@@ -53,24 +83,67 @@ fail:
         return NULL;
 }
 
+struct product *reconcile_observe(struct reconciler *r, const struct product *want, struct err *err)
+{
+        r->failed = NULL;
+        return observe(r, want, NULL, NULL, err);
+}
+
 /* Carry out `p`: Kafka first (topics before the subjects that describe them), then the
- * registry. Both run even when the other failed; the first error is kept. */
-static int apply_plan(struct reconciler *r, struct plan *p, bool dry, struct err *err)
+ * registry unless `skip_registry`. Both run even when the other failed; the first error is
+ * kept. */
+static int apply_plan(struct reconciler *r, struct plan *p, bool dry, bool skip_registry,
+                      struct err *err)
 {
         struct err rerr;
         int rc = 0;
         double t0 = clock_now();
 
         err_clear(&rerr);
-        if (r->kafka.ops->apply(r->kafka.self, p, dry, err) < 0)
+        if (r->kafka.ops->apply(r->kafka.self, p, dry, err) < 0) {
                 rc = -1;
+                r->failed = r->kafka.ops->name;
+        }
+        note(r, &r->kafka, t0, rc, err);
         r->t.apply_kafka += clock_now() - t0;
+        if (!configured(&r->registry) || skip_registry)
+                return rc;
         t0 = clock_now();
-        if (configured(&r->registry) &&
-            r->registry.ops->apply(r->registry.self, p, dry, rc < 0 ? &rerr : err) < 0)
+        if (r->registry.ops->apply(r->registry.self, p, dry, rc < 0 ? &rerr : err) < 0) {
+                note(r, &r->registry, t0, -1, rc < 0 ? &rerr : err);
+                if (rc == 0)
+                        r->failed = r->registry.ops->name;
                 rc = -1;
+        } else {
+                note(r, &r->registry, t0, 0, err);
+        }
         r->t.apply_registry += clock_now() - t0;
         return rc;
+}
+
+/* The registry could not be observed: its ops fail with `why`, the rest still runs. */
+static void fail_subject_ops(struct plan *p, const char *why)
+{
+        for (size_t i = 0; i < p->ops.len; i++) {
+                struct plan_op *op = p->ops.items[i];
+                if (op->resource != PLAN_SUBJECT || op->action == PLAN_ORPHAN ||
+                    op->state != OP_PENDING)
+                        continue;
+                op->state = OP_FAILED;
+                free(op->error);
+                op->error = str_printf("%s", why);
+        }
+}
+
+static size_t pending(const struct plan *p)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                n += op->action != PLAN_ORPHAN && op->state == OP_PENDING;
+        }
+        return n;
 }
 
 /* Put `t` (taken) in place of the topic of its name in `p`, or add it. */
@@ -161,20 +234,37 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
         struct product *have;
         unsigned pflags = (flags & RECONCILE_PRUNE) ? PLAN_PRUNE : 0;
         bool dry = flags & RECONCILE_DRY_RUN;
+        struct err rerr, later;
+        bool registry_down = false;
         int rc = -1;
 
         memset(&r->t, 0, sizeof(r->t));
-        have = reconcile_observe(r, want, err);
+        r->failed = NULL;
+        err_clear(&rerr);
+        err_clear(&later);
+        have = observe(r, want, &rerr, &registry_down, err);
         if (!have)
                 return -1;
-        if (plan_build(want, have, pflags, out, err) < 0)
+        if (plan_build(want, have, pflags, out, err) < 0) {
+                r->failed = NULL;
                 goto out;
+        }
         rc = 0;
+        if (registry_down) { /* the registry is down: Kafka goes on, subjects wait */
+                fail_subject_ops(out, rerr.msg);
+                *err = rerr;
+                r->failed = r->registry.ops->name;
+                rc = -1;
+        }
         /* a dry run still goes to the servers: validate-only creates, compatibility checks */
-        if (plan_change_count(out) > 0 && !(flags & RECONCILE_PLAN_ONLY)) {
+        if (pending(out) > 0 && !(flags & RECONCILE_PLAN_ONLY)) {
+                const char *failed = r->failed;
                 if (r->before_apply && !dry)
                         r->before_apply(r->before_apply_arg, out, have);
-                rc = apply_plan(r, out, dry, err);
+                if (apply_plan(r, out, dry, registry_down, rc < 0 ? &later : err) < 0)
+                        rc = -1;
+                if (failed)
+                        r->failed = failed; /* the first error is the one returned */
         }
         if (have_after && plan_change_count(out) > 0 && !dry) {
                 struct err oerr;

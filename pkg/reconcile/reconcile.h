@@ -8,6 +8,7 @@
 #ifndef PKG_RECONCILE_RECONCILE_H
 #define PKG_RECONCILE_RECONCILE_H
 
+#include "pkg/base/err.h"
 #include "pkg/reconcile/ports.h"
 
 struct err;
@@ -33,6 +34,14 @@ struct reconciler {
          * something and this is no dry run (the operator writes Reconciling=True there). */
         void (*before_apply)(void *arg, const struct plan *p, const struct product *have);
         void *before_apply_arg;
+        /* Called after each port call (observe, apply, refresh) with the backend's name, the
+         * call's duration and ERR_NONE or the kind it failed with (the operator's metrics).
+         * May be NULL. */
+        void (*on_call)(void *arg, const char *backend, double seconds, enum err_kind kind);
+        void *on_call_arg;
+        /* Set by reconcile_run(): the name of the backend whose error the call returned, or
+         * NULL (no error, or one of the core's own). */
+        const char *failed;
 };
 
 /*
@@ -46,7 +55,9 @@ struct product *reconcile_observe(struct reconciler *r, const struct product *wa
 /*
  * Observe, plan into `out` (initialised by the caller) and, unless RECONCILE_PLAN_ONLY, carry
  * the plan out: Kafka first (topics before the subjects that describe them), then the registry;
- * both run even when the other failed, and the first error is kept. When `have_after` is not
+ * both run even when the other failed, and the first error is kept. A registry that cannot be
+ * observed does not hold Kafka up: the Kafka part is planned and applied, the subjects' ops
+ * fail with the registry's error, and that error is returned. When `have_after` is not
  * NULL it receives the state observed, updated with the changes that went through. Returns 0
  * when everything went through (problems such as a refused shrink are in out->problems and do
  * not fail the call), -1 with `err` summarising what failed.

@@ -448,6 +448,8 @@ int controller_start(struct controller *c, const struct controller_config *cfg,
         c->watch_client = kube_new(kc, err);
         if (!c->watch_client)
                 return -1;
+        if (m)
+                kube_set_observer(c->watch_client, metrics_kube_request, m); /* lists */
         c->workers = cfg->workers > 0 ? calloc((size_t)cfg->workers, sizeof(pthread_t)) : NULL;
         if (!c->workers) {
                 kube_free(c->watch_client);

@@ -1,7 +1,9 @@
 #include "pkg/status/status.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pkg/base/buf.h"
 #include "pkg/base/str.h"
@@ -15,6 +17,64 @@ struct cond {
         const char *reason;
         const char *message;
 };
+
+/* The condition of `type` in `st`, or NULL. Borrowed. */
+static json_object *condition(json_object *st, const char *type)
+{
+        json_object *conds, *c, *v;
+
+        if (!st || !json_object_object_get_ex(st, "conditions", &conds) ||
+            !json_object_is_type(conds, json_type_array))
+                return NULL;
+        for (size_t i = 0; i < json_object_array_length(conds); i++) {
+                c = json_object_array_get_idx(conds, i);
+                if (json_object_object_get_ex(c, "type", &v) &&
+                    strcmp(json_object_get_string(v), type) == 0)
+                        return c;
+        }
+        return NULL;
+}
+
+/* A string field of condition `c`, or "". */
+static const char *cond_str(json_object *c, const char *key)
+{
+        json_object *v;
+
+        return c && json_object_object_get_ex(c, key, &v) ? json_object_get_string(v) : "";
+}
+
+/* Seconds since the epoch of an RFC 3339 UTC time ("2026-01-02T03:04:05[.frac]Z"), or -1. */
+static double rfc3339(const char *s)
+{
+        struct tm tm = {0};
+
+        if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                         &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+                return -1;
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        return (double)timegm(&tm);
+}
+
+/*
+ * A failure a retry may heal has gone on too long: the product was already stalled for the
+ * same reason, or has been Reconciling=True for `stall_after` seconds or more.
+ */
+static bool overdue(const struct status_input *in, const char *reason, json_object *old)
+{
+        json_object *st = condition(old, "Stalled"), *rec = condition(old, "Reconciling");
+        double since, now;
+
+        if (in->stall_after <= 0)
+                return false;
+        if (st && strcmp(cond_str(st, "status"), "True") == 0)
+                return strcmp(cond_str(st, "reason"), reason) == 0;
+        if (!rec || strcmp(cond_str(rec, "status"), "True") != 0)
+                return false;
+        since = rfc3339(cond_str(rec, "lastTransitionTime"));
+        now = rfc3339(in->now);
+        return since >= 0 && now >= 0 && now - since >= in->stall_after;
+}
 
 /* The previous lastTransitionTime of `type` if its status is unchanged, else NULL. */
 static const char *kept_transition(json_object *old, const char *type, const char *status)
@@ -113,16 +173,21 @@ static size_t not_done(const struct plan *p)
         return n;
 }
 
-static void decide_failed(const struct status_input *in, struct cond c[3], char **scratch)
+static void decide_failed(const struct status_input *in, json_object *old, struct cond c[3],
+                          char **scratch)
 {
         const char *reason = NULL;
+        bool incompatible;
 
         *scratch = problem_text(in->plan, &reason);
-        c[0].reason = reason ? reason : "ReconcileFailed";
+        incompatible = !in->reason && reason && strcmp(reason, "IncompatibleSchema") == 0;
+        c[0].reason = in->reason ? in->reason : reason ? reason : "ReconcileFailed";
         c[0].message = in->message;
-        if (in->terminal || (reason && strcmp(reason, "IncompatibleSchema") == 0))
+        if (in->terminal || incompatible)
                 c[2] = (struct cond){"Stalled", "True", c[0].reason,
-                                     reason && *scratch ? *scratch : in->message};
+                                     reason && *scratch && !in->reason ? *scratch : in->message};
+        else if (overdue(in, c[0].reason, old))
+                c[2] = (struct cond){"Stalled", "True", c[0].reason, in->message};
         else
                 c[1] = (struct cond){"Reconciling", "True", "Retrying", in->message};
 }
@@ -154,7 +219,8 @@ static void decide_progressing(const struct status_input *in, struct cond c[3], 
 }
 
 /* Decide the three conditions; `scratch` receives strings the conditions point into. */
-static void decide(const struct status_input *in, struct cond c[3], char **scratch)
+static void decide(const struct status_input *in, json_object *old, struct cond c[3],
+                   char **scratch)
 {
         const char *reason = NULL;
 
@@ -174,7 +240,7 @@ static void decide(const struct status_input *in, struct cond c[3], char **scrat
                 c[2] = (struct cond){"Stalled", "True", c[0].reason, in->message};
                 return;
         case STATUS_FAILED:
-                decide_failed(in, c, scratch);
+                decide_failed(in, old, c, scratch);
                 return;
         case STATUS_DELETING:
                 c[0].reason = "Deleting";
@@ -268,7 +334,7 @@ json_object *status_build(const struct status_input *in, json_object *old)
                 json_object_put(conds);
                 return NULL;
         }
-        decide(in, c, &scratch);
+        decide(in, old, c, &scratch);
         for (int i = 0; i < 3; i++)
                 add_cond(conds, &c[i], in, old);
         free(scratch);
@@ -291,6 +357,32 @@ json_object *status_build(const struct status_input *in, json_object *old)
                 }
         }
         return st;
+}
+
+const char *status_failure_reason(const char *backend, enum err_kind kind)
+{
+        bool registry = backend && strcmp(backend, "registry") == 0;
+
+        if (!backend || (kind != ERR_TRANSIENT && kind != ERR_AUTH))
+                return NULL;
+        if (kind == ERR_AUTH)
+                return registry ? "RegistryAccessDenied" : "KafkaAccessDenied";
+        return registry ? "RegistryUnavailable" : "KafkaUnavailable";
+}
+
+bool status_stalled_transition(json_object *old, json_object *now, const char **reason,
+                               const char **message)
+{
+        json_object *was = condition(old, "Stalled"), *is = condition(now, "Stalled");
+
+        if (!is || strcmp(cond_str(is, "status"), "True") != 0)
+                return false;
+        if (was && strcmp(cond_str(was, "status"), "True") == 0 &&
+            strcmp(cond_str(was, "reason"), cond_str(is, "reason")) == 0)
+                return false;
+        *reason = cond_str(is, "reason");
+        *message = cond_str(is, "message");
+        return true;
 }
 
 bool status_is_ready(json_object *status, long long generation)

@@ -11,7 +11,9 @@
  *   SYNCED       Ready=True only when every change of the generation's plan went through and
  *                the plan has no problems; a problem is Stalled=True with its reason;
  *   FAILED       Reconciling=True (reason Retrying) when a retry may heal it, Stalled=True when
- *                it cannot (terminal or invalid, an incompatible schema);
+ *                it cannot (terminal or invalid, an incompatible schema) or when it has been
+ *                retrying for longer than `stall_after` seconds (a progress deadline, like a
+ *                Deployment's: the retries go on, and the first success clears it);
  *   INVALID, CONFLICT, PRINCIPAL, POLICY  Stalled=True: nothing heals until the spec (or the
  *                other product, or the policy) changes;
  *   SUSPENDED    Ready=True when in sync, else Ready=False and Stalled=True (reason Suspended):
@@ -23,6 +25,8 @@
 
 #include <stdbool.h>
 #include <json-c/json.h>
+
+#include "pkg/base/err.h"
 
 struct plan;
 struct product;
@@ -48,6 +52,9 @@ struct status_input {
         const struct plan *plan;    /* with op states filled in, or NULL */
         const char *message;        /* INVALID: diagnostics; CONFLICT/FAILED: the error */
         bool terminal;              /* FAILED: a retry cannot fix it (Stalled, not Reconciling) */
+        const char *reason;         /* FAILED: the Ready reason (e.g. RegistryUnavailable), or
+                                       NULL to derive it from the plan */
+        double stall_after;         /* FAILED: seconds of retrying before Stalled; 0: never */
         const char *now;            /* RFC 3339 timestamp */
         json_object *extra;         /* borrowed, or NULL: keys copied into the status as they
                                        are (credentials, usage) */
@@ -58,6 +65,21 @@ struct status_input {
  * Returns a new json object the caller puts with json_object_put(), or NULL on no memory.
  */
 json_object *status_build(const struct status_input *in, json_object *old);
+
+/*
+ * The Ready reason of a failure that backend `backend` ("kafka", "registry"; NULL: none)
+ * caused with an error of `kind`: KafkaUnavailable / RegistryUnavailable (transient),
+ * KafkaAccessDenied / RegistryAccessDenied (auth); NULL for the rest (derived from the plan).
+ */
+const char *status_failure_reason(const char *backend, enum err_kind kind);
+
+/*
+ * When `now` has Stalled=True and `old` (the status before, or NULL) had no Stalled=True, or
+ * one with another reason: true, with the new condition's reason and message (borrowed from
+ * `now`). Else false: a product stays stalled over its retries without a new transition.
+ */
+bool status_stalled_transition(json_object *old, json_object *now, const char **reason,
+                               const char **message);
 
 /* True when `status` has Ready=True for `generation` (observedGeneration caught up). */
 bool status_is_ready(json_object *status, long long generation);

@@ -224,6 +224,8 @@ static int registry_observe_fake(void *self, const struct product *want, struct 
                 return -1;
         for (size_t i = 0; i < s->subjects.len; i++)
                 vec_push(&have->subjects, subject_dup(s->subjects.items[i]));
+        if (f->handled_error)
+                err_set(err, ERR_NOT_FOUND, "fake registry: subject not found (handled)");
         return 0;
 }
 

@@ -35,6 +35,8 @@ struct fake {
         struct fault fault;
         unsigned calls, observes, applies;
         bool refuse_schemas; /* registry: refuse every new schema version as incompatible */
+        bool handled_error;  /* observe succeeds but leaves a handled error (a 404) in `err`,
+                                as the registry adapter does for a subject that is gone */
         int next_id;         /* registry: the next schema id */
 };
 

@@ -306,3 +306,95 @@ Test(reconcile, before_apply_runs_once_before_anything_is_applied_and_only_for_c
         cr_assert_eq(hook_calls, 1);
         product_free(want);
 }
+
+struct calls {
+        int n, failed;
+        char last_failed[16];
+};
+
+static void count_call(void *arg, const char *backend, double seconds, enum err_kind kind)
+{
+        struct calls *c = arg;
+
+        cr_assert_geq(seconds, 0);
+        c->n++;
+        if (kind != ERR_NONE) {
+                c->failed++;
+                snprintf(c->last_failed, sizeof(c->last_failed), "%s", backend);
+        }
+}
+
+Test(reconcile, a_registry_that_cannot_be_observed_does_not_hold_kafka_up)
+{
+        struct product *want = want_product(2, 3);
+        struct calls calls = {0};
+        struct plan p;
+        struct err err;
+        size_t failed = 0;
+
+        core.on_call = count_call;
+        core.on_call_arg = &calls;
+        registry.fault =
+            (struct fault){FAULT_TIMEOUT, 1, true, ERR_NONE}; /* the registry is down */
+        plan_init(&p);
+        err_clear(&err);
+        cr_assert_eq(reconcile_run(&core, want, 0, &p, NULL, &err), -1);
+        cr_assert_eq(err.kind, ERR_TRANSIENT);
+        cr_assert(strstr(err.msg, "fake registry observe"), "the registry's error: %s", err.msg);
+        cr_assert_str_eq(core.failed, "registry");
+        cr_assert_eq(kafka.state->topics.len, 2, "the topics are created");
+        cr_assert_eq(kafka.state->acls.len, 2, "the ACLs are created");
+        cr_assert_not_null(kafka.state->quota);
+        cr_assert_eq(registry.applies, 0, "nothing is sent to a registry that is down");
+        for (size_t i = 0; i < p.ops.len; i++) {
+                const struct plan_op *op = p.ops.items[i];
+                if (op->resource != PLAN_SUBJECT)
+                        continue;
+                cr_assert_eq(op->state, OP_FAILED);
+                cr_assert(strstr(op->error, "timed out"), "%s", op->error);
+                failed++;
+        }
+        cr_assert_eq(failed, 1, "the subject waits, with the registry's error");
+        cr_assert_eq(calls.n, 3, "kafka observe, registry observe, kafka apply: %d", calls.n);
+        cr_assert_eq(calls.failed, 1);
+        cr_assert_str_eq(calls.last_failed, "registry");
+        plan_release(&p);
+        /* a retry while it is still down: Kafka is in sync, nothing is applied */
+        cr_assert_eq(run(want, 0, NULL, &err), -1);
+        cr_assert_eq(kafka.applies, 1);
+        cr_assert_str_eq(core.failed, "registry");
+        registry.fault.mode = FAULT_NONE; /* back */
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_null(core.failed);
+        assert_converged(want);
+        product_free(want);
+}
+
+Test(reconcile, the_failed_backend_is_named)
+{
+        struct product *want = want_product(1, 3);
+        struct err err;
+
+        kafka.fault = (struct fault){FAULT_ERROR, 2, false, ERR_AUTH}; /* its apply */
+        cr_assert_eq(run(want, 0, NULL, &err), -1);
+        cr_assert_str_eq(core.failed, "kafka");
+        kafka.fault = (struct fault){FAULT_TIMEOUT, 4, false, ERR_NONE}; /* the next observe */
+        cr_assert_eq(run(want, 0, NULL, &err), -1);
+        cr_assert_str_eq(core.failed, "kafka");
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_null(core.failed);
+        product_free(want);
+}
+
+Test(reconcile, an_error_a_port_handled_is_no_failure)
+{
+        struct product *want = want_product(1, 3);
+        struct err err;
+
+        registry.handled_error = true; /* observe returns 0 with a 404 left in err */
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_null(core.failed);
+        cr_assert_eq(registry.state->subjects.len, 1, "the subject is registered");
+        assert_converged(want);
+        product_free(want);
+}

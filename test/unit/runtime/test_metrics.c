@@ -5,15 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pkg/base/buf.h"
 #include "pkg/runtime/metrics.h"
 
-#define MAX_SAMPLES 64
+#define MAX_SAMPLES 256
 
 struct sample {
         char name[96];
-        char le[32]; /* the le label, "" when there is none */
+        char le[32];      /* the le label, "" when there is none */
+        char labels[256]; /* the other labels as written, k="v",... ("" when none) */
         double value;
 };
 
@@ -73,6 +75,41 @@ static void parse_comment(struct exposition *e, const char *line)
         strcpy(e->types[e->ntyped++], rest);
 }
 
+/* Check the label set at `p` ('{'), split out `le`; returns the character after '}'. */
+static const char *parse_labels(struct sample *s, const char *p, const char *line)
+{
+        size_t n = 0;
+
+        p++;
+        while (*p != '}') {
+                size_t klen = strcspn(p, "=");
+                char key[64];
+                cr_assert(valid_name(p, klen) && klen < sizeof(key), "label name in: %s", line);
+                memcpy(key, p, klen);
+                key[klen] = 0;
+                cr_assert_eq(p[klen + 1], '"', "quoted label value in: %s", line);
+                p += klen + 2;
+                const char *v = p;
+                while (*p && *p != '"')
+                        p += *p == '\\' ? 2 : 1; /* \\, \" and \n are the only escapes */
+                cr_assert_eq(*p, '"', "closed label value in: %s", line);
+                if (strcmp(key, "le") == 0) {
+                        cr_assert_lt((size_t)(p - v), sizeof(s->le));
+                        memcpy(s->le, v, (size_t)(p - v));
+                        s->le[p - v] = 0;
+                } else {
+                        n += (size_t)snprintf(s->labels + n, sizeof(s->labels) - n, "%s%s=\"%.*s\"",
+                                              n ? "," : "", key, (int)(p - v), v);
+                        cr_assert_lt(n, sizeof(s->labels));
+                }
+                p++;
+                cr_assert(*p == ',' || *p == '}', "labels separated by commas: %s", line);
+                if (*p == ',')
+                        p++;
+        }
+        return p + 1;
+}
+
 static void parse_sample(struct exposition *e, const char *line)
 {
         struct sample *s = &e->s[e->n];
@@ -86,10 +123,9 @@ static void parse_sample(struct exposition *e, const char *line)
         memcpy(s->name, line, nlen);
         s->name[nlen] = 0;
         s->le[0] = 0;
-        if (*p == '{') {
-                cr_assert_eq(sscanf(p, "{le=\"%31[^\"]\"}", s->le), 1, "labels in: %s", line);
-                p = strchr(p, '}') + 1;
-        }
+        s->labels[0] = 0;
+        if (*p == '{')
+                p = parse_labels(s, p, line);
         cr_assert_eq(*p, ' ', "one space before the value: %s", line);
         s->value = strtod(p + 1, &end);
         cr_assert(end != p + 1 && *end == 0, "value in: %s", line);
@@ -114,21 +150,38 @@ static void parse(struct exposition *e, const char *text)
         free(copy);
 }
 
-static const struct sample *find(const struct exposition *e, const char *name, const char *le)
+/* The sample `name` with the `le` label and the other labels exactly `labels` (NULL: none). */
+static const struct sample *lookup(const struct exposition *e, const char *name, const char *le,
+                                   const char *labels)
 {
         for (size_t i = 0; i < e->n; i++)
-                if (strcmp(e->s[i].name, name) == 0 && strcmp(e->s[i].le, le ? le : "") == 0)
+                if (strcmp(e->s[i].name, name) == 0 && strcmp(e->s[i].le, le ? le : "") == 0 &&
+                    strcmp(e->s[i].labels, labels ? labels : "") == 0)
                         return &e->s[i];
-        cr_assert_fail("no sample %s{le=%s}", name, le ? le : "");
         return NULL;
+}
+
+static const struct sample *find_labelled(const struct exposition *e, const char *name,
+                                          const char *le, const char *labels)
+{
+        const struct sample *s = lookup(e, name, le, labels);
+
+        cr_assert_not_null(s, "no sample %s{%s le=%s}", name, labels ? labels : "", le ? le : "");
+        return s;
+}
+
+static const struct sample *find(const struct exposition *e, const char *name, const char *le)
+{
+        return find_labelled(e, name, le, NULL);
 }
 
 static void render(struct metrics *m, struct exposition *e)
 {
         struct buf b;
 
-        buf_init(&b, 1u << 16);
+        buf_init(&b, 1u << 18);
         cr_assert_eq(metrics_render(m, &b), 0);
+        cr_assert_eq(metrics_render_process("/proc", &b), 0);
         parse(e, b.data);
         buf_release(&b);
 }
@@ -267,4 +320,143 @@ Test(metrics, render_reports_a_full_buffer)
         buf_init(&b, 64);
         cr_assert_eq(metrics_render(&m, &b), -1);
         buf_release(&b);
+}
+
+#define B "specmesh_backend_request_duration_seconds"
+#define E "specmesh_backend_errors_total"
+
+Test(metrics, backend_latency_and_errors_by_backend_and_reason)
+{
+        struct metrics m = {0};
+        struct exposition e;
+
+        metrics_init(&m, "1.2.3");
+        metrics_observe_backend(&m, METRICS_KAFKA, 0.02, ERR_NONE);
+        metrics_observe_backend(&m, METRICS_REGISTRY, 0.3, ERR_TRANSIENT);
+        metrics_observe_backend(&m, METRICS_REGISTRY, 0.001, ERR_TRANSIENT);
+        metrics_observe_backend(&m, METRICS_KUBE, 20, ERR_AUTH);
+        metrics_observe_backend(&m, METRICS_BACKENDS, 1, ERR_AUTH); /* ignored */
+        metrics_kube_request(&m, 0.001, ERR_NOT_FOUND);             /* an answer, not an error */
+        render(&m, &e);
+        cr_assert_str_eq(family_type(&e, B), "histogram");
+        cr_assert_str_eq(family_type(&e, E), "counter");
+        cr_assert_float_eq(find_labelled(&e, B "_count", NULL, "backend=\"kafka\"")->value, 1, 0);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "0.025", "backend=\"kafka\"")->value, 1,
+                           0);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "0.01", "backend=\"kafka\"")->value, 0,
+                           0);
+        cr_assert_float_eq(find_labelled(&e, B "_count", NULL, "backend=\"registry\"")->value, 2,
+                           0);
+        cr_assert_float_eq(find_labelled(&e, B "_sum", NULL, "backend=\"registry\"")->value, 0.301,
+                           1e-6);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "+Inf", "backend=\"kube\"")->value, 2, 0);
+        cr_assert_float_eq(find_labelled(&e, B "_bucket", "10", "backend=\"kube\"")->value, 1, 0,
+                           "the 20 s request is past the last bound");
+        cr_assert_float_eq(
+            find_labelled(&e, E, NULL, "backend=\"kube\",reason=\"not_found\"")->value, 0, 0);
+        cr_assert_float_eq(
+            find_labelled(&e, E, NULL, "backend=\"registry\",reason=\"unavailable\"")->value, 2, 0);
+        cr_assert_float_eq(find_labelled(&e, E, NULL, "backend=\"kube\",reason=\"auth\"")->value, 1,
+                           0);
+        cr_assert_float_eq(
+            find_labelled(&e, E, NULL, "backend=\"kafka\",reason=\"unavailable\"")->value, 0, 0,
+            "every backend and reason is there from the start, at 0");
+        cr_assert_null(lookup(&e, E, NULL, "backend=\"kafka\",reason=\"none\""));
+        /* the label values are a fixed set: 3 backends x 8 reasons */
+        size_t errors = 0;
+        for (size_t i = 0; i < e.n; i++)
+                errors += strcmp(e.s[i].name, E) == 0;
+        cr_assert_eq(errors, METRICS_BACKENDS * (METRICS_REASONS - 1));
+        cr_assert_str_eq(metrics_reason(ERR_TRANSIENT), "unavailable");
+        cr_assert_str_eq(metrics_reason((enum err_kind)99), "internal");
+        metrics_release(&m);
+}
+
+Test(metrics, one_ready_series_per_product_removed_when_it_is_gone)
+{
+        struct metrics m = {0};
+        struct exposition e;
+
+        metrics_init(&m, "1.2.3");
+        metrics_set_ready(&m, "team-a/orders", true);
+        metrics_set_ready(&m, "team-b/pay\"ments", false); /* not a valid name: still escaped */
+        metrics_set_ready(&m, "team-a/orders", false);
+        render(&m, &e);
+        cr_assert_str_eq(family_type(&e, "specmesh_dataproduct_ready"), "gauge");
+        cr_assert_float_eq(find_labelled(&e, "specmesh_dataproduct_ready", NULL,
+                                         "namespace=\"team-a\",name=\"orders\"")
+                               ->value,
+                           0, 0);
+        cr_assert_float_eq(find_labelled(&e, "specmesh_dataproduct_ready", NULL,
+                                         "namespace=\"team-b\",name=\"pay\\\"ments\"")
+                               ->value,
+                           0, 0);
+        metrics_set_ready(&m, "team-a/orders", true);
+        metrics_forget(&m, "team-b/pay\"ments");
+        metrics_forget(&m, "team-c/never-seen");
+        render(&m, &e);
+        cr_assert_float_eq(find_labelled(&e, "specmesh_dataproduct_ready", NULL,
+                                         "namespace=\"team-a\",name=\"orders\"")
+                               ->value,
+                           1, 0);
+        cr_assert_null(lookup(&e, "specmesh_dataproduct_ready", NULL,
+                              "namespace=\"team-b\",name=\"pay\\\"ments\""),
+                       "a deleted product's series is gone");
+        metrics_release(&m);
+}
+
+Test(metrics, build_info_and_process_metrics)
+{
+        struct metrics m = {0};
+        struct exposition e;
+        const struct sample *s;
+        double now = (double)time(NULL);
+
+        metrics_init(&m, "9.8.7");
+        render(&m, &e);
+        cr_assert_str_eq(family_type(&e, "specmesh_build_info"), "gauge");
+        cr_assert_float_eq(
+            find_labelled(&e, "specmesh_build_info", NULL, "version=\"9.8.7\"")->value, 1, 0);
+        cr_assert_str_eq(family_type(&e, "process_cpu_seconds_total"), "counter");
+        cr_assert_geq(find(&e, "process_cpu_seconds_total", NULL)->value, 0);
+        s = find(&e, "process_resident_memory_bytes", NULL);
+        cr_assert_gt(s->value, 1 << 20, "a test process holds more than 1 MiB: %g", s->value);
+        cr_assert_gt(find(&e, "process_virtual_memory_bytes", NULL)->value, s->value);
+        s = find(&e, "process_open_fds", NULL);
+        cr_assert_geq(s->value, 3, "stdin, stdout, stderr at least: %g", s->value);
+        cr_assert_gt(find(&e, "process_max_fds", NULL)->value, s->value);
+        s = find(&e, "process_start_time_seconds", NULL);
+        cr_assert(s->value > now - 600 && s->value <= now + 2, "started %g, now %g", s->value, now);
+        metrics_release(&m);
+}
+
+Test(metrics, a_missing_proc_leaves_the_process_metrics_out)
+{
+        struct buf b;
+
+        buf_init(&b, 4096);
+        cr_assert_eq(metrics_render_process("/nonexistent-proc", &b), 0);
+        cr_assert_eq(b.len, 0);
+        buf_release(&b);
+}
+
+Test(metrics, names_follow_the_conventions)
+{
+        struct metrics m = {0};
+        struct exposition e;
+
+        metrics_init(&m, "1");
+        render(&m, &e);
+        for (size_t i = 0; i < e.ntyped; i++) {
+                const char *n = e.typed[i];
+                size_t len = strlen(n);
+                bool total = len > 6 && strcmp(n + len - 6, "_total") == 0;
+                cr_assert(strncmp(n, "specmesh_", 9) == 0 || strncmp(n, "process_", 8) == 0, "%s",
+                          n);
+                cr_assert_eq(strcmp(e.types[i], "counter") == 0, total,
+                             "%s: counters and only counters end in _total", n);
+                if (strcmp(e.types[i], "histogram") == 0)
+                        cr_assert(strstr(n, "_seconds"), "%s: durations in seconds", n);
+        }
+        metrics_release(&m);
 }
