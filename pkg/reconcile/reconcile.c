@@ -38,9 +38,12 @@ static int observe_one(struct reconciler *r, const struct backend *b, const stru
 }
 
 /*
- * reconcile_observe(); when `registry_err` is not NULL, a registry that cannot be observed
- * leaves `have` without subjects, its error in *registry_err and *registry_down true instead
- * of failing the call (the kind alone says nothing: a port may leave a handled error behind).
+ * reconcile_observe(); when `registry_err` is not NULL, a registry that cannot be reached
+ * (ERR_TRANSIENT: refused, timed out, 5xx) leaves `have` without subjects, its error in
+ * *registry_err and *registry_down true instead of failing the call. Any other failure
+ * (credentials refused, a certificate not trusted, a bad URL) is a configuration to fix, not
+ * an outage to ride out: it fails the call before anything is applied. (Only a failed observe
+ * counts: a port may leave a handled error, such as a 404, behind on success.)
  */
 static struct product *observe(struct reconciler *r, const struct product *want,
                                struct err *registry_err, bool *registry_down, struct err *err)
@@ -64,6 +67,10 @@ static struct product *observe(struct reconciler *r, const struct product *want,
                                 registry_err ? registry_err : err) < 0) {
                         if (!registry_err)
                                 goto fail;
+                        if (registry_err->kind != ERR_TRANSIENT) {
+                                *err = *registry_err;
+                                goto fail;
+                        }
                         *registry_down = true;
                         for (size_t i = 0; i < have->subjects.len; i++)
                                 subject_free(have->subjects.items[i]);

@@ -370,6 +370,32 @@ Test(reconcile, a_registry_that_cannot_be_observed_does_not_hold_kafka_up)
         product_free(want);
 }
 
+/* A registry refusing our credentials (or a certificate, or the URL) is a configuration to fix,
+ * not an outage: nothing is applied anywhere, the error is the registry's (25_tls's "nothing
+ * written" for a wrong registry password). */
+Test(reconcile, a_registry_refusing_us_holds_everything)
+{
+        struct product *want = want_product(2, 3);
+        struct plan p;
+        struct err err;
+
+        registry.fault = (struct fault){FAULT_ERROR, 1, true, ERR_AUTH}; /* 401 at observe */
+        plan_init(&p);
+        err_clear(&err);
+        cr_assert_eq(reconcile_run(&core, want, 0, &p, NULL, &err), -1);
+        cr_assert_eq(err.kind, ERR_AUTH, "%s", err.msg);
+        cr_assert_str_eq(core.failed, "registry");
+        cr_assert_eq(kafka.applies, 0, "nothing is applied to Kafka");
+        cr_assert_eq(kafka.state->topics.len, 0);
+        cr_assert_eq(kafka.state->acls.len, 0);
+        cr_assert_eq(registry.applies, 0);
+        plan_release(&p);
+        registry.fault.mode = FAULT_NONE; /* fixed */
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        assert_converged(want);
+        product_free(want);
+}
+
 Test(reconcile, the_failed_backend_is_named)
 {
         struct product *want = want_product(1, 3);
