@@ -372,7 +372,9 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         if (want->suspend)
                 flags = ENGINE_DRY_RUN | ENGINE_PLAN_ONLY;
         else if (want->deletion == DELETION_DELETE)
-                flags = ENGINE_PRUNE;
+                flags = ENGINE_PRUNE | ENGINE_REGISTRY_MAY_LAG;
+        else
+                flags = ENGINE_REGISTRY_MAY_LAG; /* the subjects follow when it is back */
         rc = ensure_engine(r, &err);
         r->want = want;
         if (rc == 0) {

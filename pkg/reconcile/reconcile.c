@@ -249,7 +249,8 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
         r->failed = NULL;
         err_clear(&rerr);
         err_clear(&later);
-        have = observe(r, want, &rerr, &registry_down, err);
+        have = observe(r, want, (flags & RECONCILE_REGISTRY_MAY_LAG) ? &rerr : NULL, &registry_down,
+                       err);
         if (!have)
                 return -1;
         if (plan_build(want, have, pflags, out, err) < 0) {

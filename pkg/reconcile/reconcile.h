@@ -24,6 +24,10 @@ enum reconcile_flags {
         RECONCILE_DRY_RUN = 1 << 0,   /* change nothing, but send what the servers can validate */
         RECONCILE_PRUNE = 1 << 1,     /* delete undeclared topics and subjects */
         RECONCILE_PLAN_ONLY = 1 << 2, /* observe and plan; send nothing that could change */
+        /* A registry that cannot be reached (ERR_TRANSIENT) does not hold Kafka up: the Kafka
+         * part goes on and the subjects follow at a later pass (the operator, which comes
+         * back). Without it (the CLI's one-shot apply) nothing is written while it is down. */
+        RECONCILE_REGISTRY_MAY_LAG = 1 << 3,
 };
 
 struct reconciler {
@@ -55,9 +59,10 @@ struct product *reconcile_observe(struct reconciler *r, const struct product *wa
 /*
  * Observe, plan into `out` (initialised by the caller) and, unless RECONCILE_PLAN_ONLY, carry
  * the plan out: Kafka first (topics before the subjects that describe them), then the registry;
- * both run even when the other failed, and the first error is kept. A registry that cannot be
- * observed does not hold Kafka up: the Kafka part is planned and applied, the subjects' ops
- * fail with the registry's error, and that error is returned. When `have_after` is not
+ * both run even when the other failed, and the first error is kept. With
+ * RECONCILE_REGISTRY_MAY_LAG a registry that cannot be reached does not hold Kafka up: the
+ * Kafka part is planned and applied, the subjects' ops fail with the registry's error, and that
+ * error is returned. When `have_after` is not
  * NULL it receives the state observed, updated with the changes that went through. Returns 0
  * when everything went through (problems such as a refused shrink are in out->problems and do
  * not fail the call), -1 with `err` summarising what failed.

@@ -338,7 +338,7 @@ Test(reconcile, a_registry_that_cannot_be_observed_does_not_hold_kafka_up)
             (struct fault){FAULT_TIMEOUT, 1, true, ERR_NONE}; /* the registry is down */
         plan_init(&p);
         err_clear(&err);
-        cr_assert_eq(reconcile_run(&core, want, 0, &p, NULL, &err), -1);
+        cr_assert_eq(reconcile_run(&core, want, RECONCILE_REGISTRY_MAY_LAG, &p, NULL, &err), -1);
         cr_assert_eq(err.kind, ERR_TRANSIENT);
         cr_assert(strstr(err.msg, "fake registry observe"), "the registry's error: %s", err.msg);
         cr_assert_str_eq(core.failed, "registry");
@@ -360,12 +360,31 @@ Test(reconcile, a_registry_that_cannot_be_observed_does_not_hold_kafka_up)
         cr_assert_str_eq(calls.last_failed, "registry");
         plan_release(&p);
         /* a retry while it is still down: Kafka is in sync, nothing is applied */
-        cr_assert_eq(run(want, 0, NULL, &err), -1);
+        cr_assert_eq(run(want, RECONCILE_REGISTRY_MAY_LAG, NULL, &err), -1);
         cr_assert_eq(kafka.applies, 1);
         cr_assert_str_eq(core.failed, "registry");
         registry.fault.mode = FAULT_NONE; /* back */
-        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_eq(run(want, RECONCILE_REGISTRY_MAY_LAG, NULL, &err), 0, "%s", err.msg);
         cr_assert_null(core.failed);
+        assert_converged(want);
+        product_free(want);
+}
+
+/* The CLI's one-shot apply (no RECONCILE_REGISTRY_MAY_LAG): a registry that is down holds
+ * everything, nothing is written in Kafka either (60_cli_reconcile's contract). */
+Test(reconcile, without_may_lag_a_registry_that_is_down_holds_everything)
+{
+        struct product *want = want_product(2, 3);
+        struct err err;
+
+        registry.fault = (struct fault){FAULT_TIMEOUT, 1, true, ERR_NONE};
+        cr_assert_eq(run(want, 0, NULL, &err), -1);
+        cr_assert_eq(err.kind, ERR_TRANSIENT);
+        cr_assert_str_eq(core.failed, "registry");
+        cr_assert_eq(kafka.applies, 0, "nothing is applied to Kafka");
+        cr_assert_eq(kafka.state->topics.len, 0);
+        registry.fault.mode = FAULT_NONE;
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
         assert_converged(want);
         product_free(want);
 }
@@ -382,7 +401,7 @@ Test(reconcile, a_registry_refusing_us_holds_everything)
         registry.fault = (struct fault){FAULT_ERROR, 1, true, ERR_AUTH}; /* 401 at observe */
         plan_init(&p);
         err_clear(&err);
-        cr_assert_eq(reconcile_run(&core, want, 0, &p, NULL, &err), -1);
+        cr_assert_eq(reconcile_run(&core, want, RECONCILE_REGISTRY_MAY_LAG, &p, NULL, &err), -1);
         cr_assert_eq(err.kind, ERR_AUTH, "%s", err.msg);
         cr_assert_str_eq(core.failed, "registry");
         cr_assert_eq(kafka.applies, 0, "nothing is applied to Kafka");

@@ -112,7 +112,8 @@ static int reconcile_at(int t)
         plan_init(&p);
         err_clear(&err);
         core.before_apply = progressing;
-        rc = reconcile_run(&core, sim.want, 0, &p, &have, &err);
+        rc = reconcile_run(&core, sim.want, RECONCILE_REGISTRY_MAY_LAG, &p, &have,
+                           &err) /* as the operator */;
         in.outcome = rc < 0 ? STATUS_FAILED : STATUS_SYNCED;
         in.generation = 1;
         in.domain = D;
