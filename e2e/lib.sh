@@ -23,6 +23,18 @@ t_assert_match() { # TEXT REGEX WHAT
         grep -Eq -- "$2" <<<"$1" || t_fail "$3: '$1' does not match /$2/"
         printf 'ok: %s\n' "$3"
 }
+# wait_for SECONDS WHAT COMMAND...: run COMMAND (quietly) every 0.25 s until it succeeds; after
+# SECONDS, fail naming WHAT. COMMAND runs each time, so pass a function, never a "$(...)"
+# expanded once at the call. Bounded in count and time.
+wait_for() {
+        local s=$1 what=$2 i
+        shift 2
+        for i in $(seq 1 $((s * 4))); do
+                "$@" >/dev/null 2>&1 && return 0
+                sleep 0.25
+        done
+        t_fail "timed out after ${s}s waiting for $what"
+}
 t_done() { printf '\n%d checks passed\n' "$T_CHECKS"; }
 
 # --- Kafka, through Kafka's own tools and kcat -------------------------------------------------

@@ -58,16 +58,6 @@ start_operator() {
                 --metrics-addr "127.0.0.1:$PORT" --resync 3 "$@" >>"$work/operator.log" 2>&1 &
         op_pid=$!
 }
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND (a function, run each time) until it succeeds
-wait_for() {
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 4))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.25
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 cond() { kube_admin get dp -n "$ns" faults -o jsonpath="{.status.conditions[?(@.type==\"$1\")].$2}" 2>/dev/null; }
 is_ready() { [ "$(cond Ready status)" = True ]; }
 is_stalled() { [ "$(cond Stalled status)" = True ]; }

@@ -57,17 +57,6 @@ http() { curl -s "http://127.0.0.1:$1$2" || true; }
 metric() { http "$1" /metrics | awk -v m="$2" '$1 == m {print $2}'; }
 holder() { kube_admin get lease -n specmesh-system specmesh-operator -o jsonpath='{.spec.holderIdentity}' 2>/dev/null || true; }
 holder_is() { [ "$(holder)" = "$1" ]; }
-# wait_for SECONDS WHAT COMMAND...: poll until COMMAND succeeds (COMMAND is run each time, so
-# pass a function, never a "$(...)" expanded once at the call)
-wait_for() {
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 4))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.25
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 # eventually SECONDS EXPECTED WHAT COMMAND...: COMMAND's output becomes EXPECTED (Kafka applies
 # config and quota changes through its metadata log, so a read right after a write may be stale)
 eventually() {

@@ -39,15 +39,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_for() { # SECONDS WHAT COMMAND...
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 2))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.5
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 secret_key() { # DP KEY: a decoded key of the DataProduct's Secret
         kube_admin get secret -n "$ns" "$1-credentials" -o jsonpath="{.data.${2//./\\.}}" | base64 -d
 }

@@ -37,16 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wait_for SECONDS WHAT COMMAND...
-wait_for() {
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 4))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.25
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 cond() { kube_admin get dp -n "$1" "$2" -o jsonpath="{.status.conditions[?(@.type==\"Ready\")].$3}"; }
 reason_is() { [ "$(cond "$1" "$2" reason)" = "$3" ]; }
 as_a() { kube_admin --as="alice-$run" "$@"; }

@@ -33,16 +33,6 @@ user=specmesh-incluster
 pass=$(openssl rand -hex 16)
 PORT=10256 # metrics/probes on the pod IP (127.0.0.1 or 127.0.0.2), in the node's port range
 
-# wait_for SECONDS WHAT COMMAND...: poll COMMAND (a function: run each time) until it succeeds
-wait_for() {
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 2))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.5
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 eventually() { # SECONDS EXPECTED WHAT COMMAND...
         local s=$1 want=$2 what=$3 got i
         shift 3

@@ -39,15 +39,6 @@ trap cleanup EXIT
 
 api() { curl -sS "http://127.0.0.1:$port$1"; }
 count_products() { api "$1" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["products"]))'; }
-wait_for() { # SECONDS WHAT COMMAND...
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 4))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.25
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 
 step "the CRD, deploy/'s RBAC, a namespace; the operator as its ServiceAccount"
 kube_admin apply -f "$root/crds/dataproducts.specmesh.io.yaml" >/dev/null

@@ -34,15 +34,6 @@ cleanup() {
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-wait_for() { # SECONDS WHAT COMMAND...
-        local s=$1 what=$2 i
-        shift 2
-        for i in $(seq 1 $((s * 4))); do
-                "$@" >/dev/null 2>&1 && return 0
-                sleep 0.25
-        done
-        t_fail "timed out after ${s}s waiting for $what"
-}
 phase() { kube_admin get ar -n "$ns" "$1" -o jsonpath='{.status.phase}' 2>/dev/null; }
 phase_is() { [ "$(phase "$1")" = "$2" ]; }
 dp_current() { # NAME: Ready at the current generation
