@@ -41,8 +41,8 @@ die() { log "error: $*"; exit 1; }
 # pid_alive NAME: the server NAME started by us is running
 pid_alive() { [ -f "$STATE/$1.pid" ] && kill -0 "$(cat "$STATE/$1.pid")" 2>/dev/null; }
 
-# wait_for NAME SECONDS CMD...: poll CMD until it succeeds; fail with NAME's log tail
-wait_for() {
+# wait_for_server NAME SECONDS CMD...: poll CMD until it succeeds; fail with NAME's log tail
+wait_for_server() {
         local name=$1 secs=$2 i
         shift 2
         for ((i = 0; i < secs * 2; i++)); do
