@@ -43,7 +43,12 @@ struct operator
         struct spec_cache specs;      /* parsed specs, one per object and generation */
         struct usage_collector usage; /* storage and lag for /metrics and the status */
         int stall_after_s;            /* --stall-after: seconds of retrying before Stalled */
+        struct engine_shared shared;  /* the workers' shared observation (--observe-window) */
+        bool share;                   /* false: --observe-window 0, each reconcile reads alone */
 };
+
+/* The domains the cached DataProducts claim, added to `out` (engine_shared.domains). */
+int op_domains(void *arg, struct map *out);
 
 extern const struct controller_ops dp_ops;
 

@@ -16,6 +16,8 @@ struct err;
 struct plan;
 struct product;
 struct kafka;
+struct kafka_view;
+struct map;
 
 enum kafka_apply_flags {
         KAFKA_APPLY_DRY_RUN = 1 << 0, /* validate_only where Kafka offers it; skip the rest */
@@ -57,6 +59,26 @@ int kafka_observe(struct kafka *k, const char *domain, const char *principal, st
  * summarising ("2 of 17 Kafka changes failed: <first>").
  */
 int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err);
+
+/*
+ * One observation of the whole cluster, to be shared by every reconcile of a short window (the
+ * operator's fleet) instead of each reading the whole cluster for its own domain: the topics
+ * with their partitions, replication and dynamic configs, every ACL binding, every named
+ * user's quota, in four requests whatever the number of products. `domains` (a set of domain
+ * names; NULL: every topic) limits the topics read to those the domains own, so that a large
+ * cluster's other topics cost no DescribeConfigs. Immutable once read, so threads may select
+ * from one view at the same time. NULL with `err` set on failure.
+ */
+struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, struct err *err);
+void kafka_view_free(struct kafka_view *v);
+
+/*
+ * Append to `have` exactly what kafka_observe() would for `domain` and `principal`, taken from
+ * the view. Returns 0; 1 when the view did not read `domain`'s topics (observe it directly);
+ * -1 with `err` set (out of memory).
+ */
+int kafka_view_select(const struct kafka_view *v, const char *domain, const char *principal,
+                      struct product *have, struct err *err);
 
 /* The number of admin requests sent so far (for the benchmarks and tests). */
 unsigned long kafka_request_count(const struct kafka *k);
