@@ -81,7 +81,9 @@ int registry_list_all(struct registry *r, struct vec *names, struct err *err);
 
 /*
  * registry_observe() with the listing given: the names of `listed` (from registry_list_all(),
- * possibly a little older than now) instead of a GET /subjects of its own; NULL lists.
+ * possibly a little older than now, but not older than the domain's last write) instead of a
+ * GET /subjects of its own; being complete, it also spares probing wanted subjects it lacks.
+ * NULL: list, as registry_observe().
  */
 int registry_observe_listed(struct registry *r, const char *domain, const struct product *want,
                             const struct vec *listed, struct product *have, struct err *err);
