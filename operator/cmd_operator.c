@@ -3,6 +3,7 @@
  * and metrics port, leader election, the controller and its workers.
  */
 #include "operator/operator.h"
+#include "pkg/runtime/combine.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -50,7 +51,9 @@ static const char usage[] =
     "  --observe-window MS     reconciles within this many milliseconds share one reading of\n"
     "                          Kafka's topics, ACLs and quotas and of the registry's subject\n"
     "                          list (never one older than the product's own last change);\n"
-    "                          default 1000; 0: every reconcile reads for itself\n"
+    "                          default 1000; 0: every reconcile reads for itself and\n"
+    "                          sends its own Kafka writes (else the writes of reconciles\n"
+    "                          that meet go out as one request per kind of change)\n"
     "  --stall-after D         a DataProduct whose reconcile keeps failing (a backend\n"
     "                          unreachable) turns Stalled, with a Warning Event, after this\n"
     "                          long; retries go on (default 5m; 0: never)\n"
@@ -471,7 +474,10 @@ int cmd_operator(int argc, char **argv)
         engine_shared_init(&op.shared, o.window_ms / 1000.0);
         op.shared.domains = op_domains;
         op.shared.domains_arg = &op;
+        combiner_init(&op.kafka_writes, 1000, 64);
+        op.shared.combine = &op.kafka_writes;
         rc = run(&o, &op);
+        combiner_release(&op.kafka_writes);
         engine_shared_release(&op.shared);
         metrics_release(&op.metrics);
         spec_cache_release(&op.specs);

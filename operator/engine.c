@@ -12,6 +12,7 @@
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/registry/registry.h"
+#include "pkg/runtime/combine.h"
 #include "pkg/runtime/snapshot.h"
 #include "pkg/base/banned.h"
 
@@ -67,13 +68,44 @@ static void fence(struct snapshot_cache *c, const struct plan *p, bool dry_run)
                 snapshot_wrote(c, p->domain);
 }
 
+/* One plan's Kafka writes, handed to the combiner: the plan, and where its outcome goes. */
+struct kafka_piece {
+        struct plan *p;
+        struct err *err;
+        int rc;
+};
+
+/* The combiner's leader: every piece's plan in one kafka_apply_many() over the leader's own
+ * client (followers' clients stay idle meanwhile). */
+static void apply_pieces(void *arg, void **pieces, size_t n)
+{
+        struct engine *e = arg;
+        struct plan *plans[64];
+        struct err errs[64];
+        int rcs[64];
+
+        for (size_t i = 0; i < n; i++)
+                plans[i] = ((struct kafka_piece *)pieces[i])->p;
+        kafka_apply_many(e->kafka, plans, n, 0, errs, rcs);
+        for (size_t i = 0; i < n; i++) {
+                struct kafka_piece *x = pieces[i];
+                x->rc = rcs[i];
+                if (rcs[i] < 0)
+                        *x->err = errs[i];
+        }
+}
+
 static int kafka_port_apply(void *self, struct plan *p, bool dry_run, struct err *err)
 {
         struct engine *e = self;
-        int rc = kafka_apply(e->kafka, p, dry_run ? KAFKA_APPLY_DRY_RUN : 0, err);
+        struct kafka_piece piece = {p, err, 0};
 
+        if (e->shared && e->shared->combine && !dry_run)
+                combine(e->shared->combine, &piece, apply_pieces, e);
+        else
+                piece.rc = kafka_apply(e->kafka, p, dry_run ? KAFKA_APPLY_DRY_RUN : 0, err);
         fence(e->shared ? &e->shared->kafka : NULL, p, dry_run);
-        return rc;
+        return piece.rc;
 }
 
 static const struct backend_ops kafka_port = {"kafka", kafka_port_observe, kafka_port_apply, NULL};

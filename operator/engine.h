@@ -14,6 +14,7 @@
 
 struct cli_conn;
 struct err;
+struct combiner;
 struct map;
 struct plan;
 struct product;
@@ -31,6 +32,9 @@ struct engine_shared {
          * fail (-1) only when memory runs out. */
         int (*domains)(void *arg, struct map *out);
         void *domains_arg;
+        /* When set: the Kafka writes of the engines' reconciles that arrive together go out
+         * as one request per kind of change (kafka_apply_many); at most 64 plans a batch. */
+        struct combiner *combine;
 };
 
 void engine_shared_init(struct engine_shared *s, double window_s);

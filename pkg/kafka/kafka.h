@@ -12,6 +12,8 @@
 #ifndef PKG_KAFKA_KAFKA_H
 #define PKG_KAFKA_KAFKA_H
 
+#include <stddef.h>
+
 struct err;
 struct plan;
 struct product;
@@ -59,6 +61,16 @@ int kafka_observe(struct kafka *k, const char *domain, const char *principal, st
  * summarising ("2 of 17 Kafka changes failed: <first>").
  */
 int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err);
+
+/*
+ * kafka_apply() of several plans at once (of different domains: the operator's workers, a
+ * batch): each kind of change is one request for all of them (one CreateTopics, one
+ * CreateAcls, ...), in kafka_apply()'s order, and each op's result goes back to its plan. One
+ * plan's failure does not fail another: rcs[i] and errs[i] are what kafka_apply() would have
+ * returned for plans[i]. Returns 0 when every plan went through, else -1.
+ */
+int kafka_apply_many(struct kafka *k, struct plan **plans, size_t n, unsigned flags,
+                     struct err *errs, int *rcs);
 
 /*
  * One observation of the whole cluster, to be shared by every reconcile of a short window (the

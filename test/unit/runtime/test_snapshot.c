@@ -61,10 +61,9 @@ static void teardown(void)
         clock_override(NULL, NULL);
 }
 
-TestSuite(snapshot, .init = setup, .fini = teardown);
-
 Test(snapshot, one_read_serves_every_domain_within_the_window)
 {
+        setup();
         struct snapshot_cache c;
 
         snapshot_cache_init(&c, 1.0, free);
@@ -76,10 +75,12 @@ Test(snapshot, one_read_serves_every_domain_within_the_window)
         cr_assert_eq(got(&c, "a"), 2);
         cr_assert_eq(snapshot_reads(&c), 2);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 Test(snapshot, a_domain_written_since_the_read_gets_a_fresh_one_others_do_not)
 {
+        setup();
         struct snapshot_cache c;
 
         snapshot_cache_init(&c, 5.0, free);
@@ -92,10 +93,12 @@ Test(snapshot, a_domain_written_since_the_read_gets_a_fresh_one_others_do_not)
         cr_assert_eq(got(&c, "a"), 2, "the new one was taken after the write");
         cr_assert_eq(got(&c, "b"), 2);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 Test(snapshot, a_write_at_the_same_instant_as_the_read_fences_it)
 {
+        setup();
         struct snapshot_cache c;
 
         snapshot_cache_init(&c, 5.0, free);
@@ -103,10 +106,12 @@ Test(snapshot, a_write_at_the_same_instant_as_the_read_fences_it)
         snapshot_wrote(&c, "a"); /* same clock reading: the write may have missed the read */
         cr_assert_eq(got(&c, "a"), 2);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 Test(snapshot, a_failed_read_is_reported_and_the_next_caller_reads_again)
 {
+        setup();
         struct snapshot_cache c;
         struct err err;
 
@@ -116,10 +121,12 @@ Test(snapshot, a_failed_read_is_reported_and_the_next_caller_reads_again)
         cr_assert_eq(err.kind, ERR_TRANSIENT);
         cr_assert_eq(got(&c, "a"), 1);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 Test(snapshot, a_snapshot_outlives_its_replacement_while_someone_holds_it)
 {
+        setup();
         struct snapshot_cache c;
         struct snapshot *old;
         struct err err;
@@ -131,10 +138,12 @@ Test(snapshot, a_snapshot_outlives_its_replacement_while_someone_holds_it)
         cr_assert_eq(*(int *)old->data, 1, "still readable (ASan would see a use after free)");
         snapshot_put(&c, old);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 Test(snapshot, old_writes_are_forgotten_but_recent_ones_still_fence)
 {
+        setup();
         struct snapshot_cache c;
         char name[32];
 
@@ -150,6 +159,7 @@ Test(snapshot, old_writes_are_forgotten_but_recent_ones_still_fence)
         snapshot_wrote(&c, "d999");
         cr_assert_eq(got(&c, "d999"), 2);
         snapshot_cache_release(&c);
+        teardown();
 }
 
 /* Many threads at once: every caller gets a snapshot, far fewer reads than callers. */
@@ -173,6 +183,7 @@ static void *hammer(void *arg)
 
 Test(snapshot, threads_share_reads)
 {
+        setup();
         pthread_t th[8];
 
         clock_override(NULL, NULL); /* real time: the threads race for real */
@@ -184,4 +195,5 @@ Test(snapshot, threads_share_reads)
         /* at most one read per write fence (8 x 4) plus the first */
         cr_assert_leq(snapshot_reads(&shared), 33, "%lu reads", snapshot_reads(&shared));
         snapshot_cache_release(&shared);
+        teardown();
 }
