@@ -278,6 +278,10 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                         atomic_store(&h->op->metrics.queue_depth,
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
+                pthread_mutex_lock(&h->op->kafka_writes.mu);
+                atomic_store(&h->op->metrics.kafka_batches, h->op->kafka_writes.batches);
+                atomic_store(&h->op->metrics.kafka_batched, h->op->kafka_writes.pieces);
+                pthread_mutex_unlock(&h->op->kafka_writes.mu);
                 metrics_render(&h->op->metrics, &w->body);
                 metrics_render_process("/proc", &w->body);
                 usage_render(&h->op->usage, &w->body);
