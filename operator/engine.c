@@ -51,14 +51,19 @@ static int kafka_port_observe(void *self, const struct product *want, struct pro
 
         if (!e->shared)
                 return kafka_observe(e->kafka, want->domain, want->principal, have, err);
-        s = snapshot_get(&e->shared->kafka, want->domain, read_kafka_view, e, err);
-        if (!s)
-                return -1;
-        rc = kafka_view_select(s->data, want->domain, want->principal, have, err);
-        snapshot_put(&e->shared->kafka, s);
-        if (rc == 1) /* a domain the view did not read (claimed since): read it alone */
-                return kafka_observe(e->kafka, want->domain, want->principal, have, err);
-        return rc;
+        for (int attempt = 0; attempt < 2; attempt++) {
+                s = snapshot_get(&e->shared->kafka, want->domain, read_kafka_view, e, err);
+                if (!s)
+                        return -1;
+                rc = kafka_view_select(s->data, want->domain, want->principal, have, err);
+                snapshot_put(&e->shared->kafka, s);
+                if (rc != 1)
+                        return rc;
+                /* a domain claimed after the view was read (a bulk load): a new view will
+                 * have it, and serves the others arriving now too */
+                snapshot_wrote(&e->shared->kafka, want->domain);
+        }
+        return kafka_observe(e->kafka, want->domain, want->principal, have, err);
 }
 
 /* After a real apply of `p`'s ops: the shared observation must not serve its domain as it was. */
