@@ -33,7 +33,9 @@ static const char usage[] =
     "  --kubeconfig FILE       kubeconfig to use (default: $KUBECONFIG, then the in-cluster\n"
     "                          service account, then ~/.kube/config)\n"
     "  --namespace NS          watch only this namespace (default: all)\n"
-    "  --workers N             reconciles run in parallel (default 2)\n"
+    "  --workers N             reconciles run in parallel (default 2), plus one that\n"
+    "                          takes only changes (edits, deletions, retries), so that an\n"
+    "                          edit does not wait behind a bulk load or a resync\n"
     "  --resync DURATION       re-check every DataProduct this often for drift: 300, 300s,\n"
     "                          5m (default 5m; 0: never)\n"
     "  --metrics-addr ADDR     /healthz, /readyz, /metrics and the read-only catalogue\n"
@@ -339,6 +341,7 @@ static int start_controller(struct operator* op, const struct opts *o, char *pat
         cfg.api_version = DP_GROUP_VERSION;
         cfg.kind = "DataProduct";
         cfg.workers = o->workers;
+        cfg.priority_workers = 1; /* an edit never waits for a bulk load's reconcile */
         cfg.resync_s = (uint32_t)o->resync_s;
         cfg.watch_timeout_s = 300;
         cfg.retry_base_ms = 500;
@@ -380,7 +383,7 @@ static int run(const struct opts *o, struct operator* op)
         if (strcmp(o->metrics_addr, "0") != 0 &&
             httpd_start(&web, o->metrics_addr, NULL, serve, &h, &err) < 0)
                 goto out;
-        if (make_workers(op, o->workers, &err) < 0)
+        if (make_workers(op, o->workers + 1, &err) < 0) /* + the priority worker */
                 goto out;
         if (o->leader_elect && leader_acquire(&l) < 0) {
                 rc = EXIT_OK; /* stopped while standing by */

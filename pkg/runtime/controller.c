@@ -389,7 +389,7 @@ static void *worker(void *arg)
         struct controller *c = w->c;
         char *key;
 
-        while ((key = wq_get(&c->queue))) {
+        while ((key = wq_get_lane(&c->queue, w->index >= c->cfg.workers))) {
                 json_object *obj = cached_copy(c, key);
                 uint32_t again = 0;
                 double t0 = clock_now();
@@ -419,7 +419,7 @@ static void *worker(void *arg)
 /* Start the workers; returns 0, or -1 with c->nworkers saying how many run. */
 static int start_workers(struct controller *c)
 {
-        for (int i = 0; i < c->cfg.workers; i++) {
+        for (int i = 0; i < c->cfg.workers + c->cfg.priority_workers; i++) {
                 struct worker_arg *w = malloc(sizeof(*w));
                 if (!w)
                         return -1;
@@ -471,7 +471,9 @@ int controller_start(struct controller *c, const struct controller_config *cfg,
                 return -1;
         if (m)
                 kube_set_observer(c->watch_client, metrics_kube_request, m); /* lists */
-        c->workers = cfg->workers > 0 ? calloc((size_t)cfg->workers, sizeof(pthread_t)) : NULL;
+        c->workers = cfg->workers > 0 && cfg->priority_workers >= 0
+                         ? calloc((size_t)(cfg->workers + cfg->priority_workers), sizeof(pthread_t))
+                         : NULL;
         if (!c->workers) {
                 kube_free(c->watch_client);
                 return cfg->workers > 0 ? err_nomem(err)

@@ -41,7 +41,8 @@ struct controller_ops {
         /*
          * Bring the world in line with `obj`, the latest cached object for `key` (a private
          * copy: keep or change it freely, it is put after the call), or NULL when the object
-         * no longer exists. `worker` is 0..workers-1 so the callee can keep per-worker clients.
+         * no longer exists. `worker` is 0..workers+priority_workers-1 so the callee can keep
+         * per-worker clients.
          */
         enum reconcile_result (*reconcile)(void *arg, int worker, const char *key, json_object *obj,
                                            uint32_t *requeue_ms);
@@ -60,6 +61,7 @@ struct controller_config {
         const char *api_version; /* stamped on listed items, which carry none */
         const char *kind;
         int workers;              /* 1.. */
+        int priority_workers;     /* more workers that take only changes (the high lane) */
         uint32_t resync_s;        /* 0: no periodic resync */
         uint32_t watch_timeout_s; /* server-side watch timeout (jittered) */
         uint32_t retry_base_ms, retry_max_ms;

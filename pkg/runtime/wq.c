@@ -87,7 +87,8 @@ static int push_dirty(struct wq *q, const char *key)
                                                      : push(&q->queue, &q->head, key);
 
         if (rc == 0) {
-                pthread_cond_signal(&q->cond);
+                /* every waiter: one that takes only the high lane cannot take a low key */
+                pthread_cond_broadcast(&q->cond);
                 return 0;
         }
         map_del(&q->dirty, key);
@@ -244,13 +245,18 @@ static char *pop(struct wq *q, struct vec *fifo, size_t *head, void *lane)
 
 char *wq_get(struct wq *q)
 {
+        return wq_get_lane(q, false);
+}
+
+char *wq_get_lane(struct wq *q, bool high_only)
+{
         char *key = NULL;
 
         pthread_mutex_lock(&q->mu);
         while (!q->shutting_down) {
                 double next = promote(q, clock_now());
                 key = pop(q, &q->queue, &q->head, LANE_HIGH);
-                if (!key)
+                if (!key && !high_only)
                         key = pop(q, &q->low, &q->low_head, LANE_LOW);
                 if (key) {
                         map_del(&q->dirty, key);

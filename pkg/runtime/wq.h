@@ -55,6 +55,9 @@ void wq_forget(struct wq *q, const char *key);
  * Returns NULL once the queue is shut down.
  */
 char *wq_get(struct wq *q);
+/* wq_get(), but with `high_only` only keys of the high lane (a worker kept for changes, so
+ * that an edit need not wait for a bulk load's reconcile in flight to finish). */
+char *wq_get_lane(struct wq *q, bool high_only);
 void wq_done(struct wq *q, const char *key);
 
 /* Wake every waiting worker; wq_get returns NULL from now on. */

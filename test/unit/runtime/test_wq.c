@@ -456,3 +456,37 @@ Test(wq, a_resync_key_changed_by_the_user_moves_up_and_runs_once)
         cr_assert_eq(wq_len(&q), 0);
         wq_release(&q);
 }
+
+struct lane_getter {
+        struct wq *q;
+        char *got;
+};
+
+static void *get_high(void *arg)
+{
+        struct lane_getter *g = arg;
+
+        g->got = wq_get_lane(g->q, true);
+        return NULL;
+}
+
+Test(wq, a_priority_worker_takes_changes_only_and_wakes_for_one)
+{
+        struct lane_getter g;
+        pthread_t th;
+        struct wq q;
+
+        wq_init(&q, 10, 1000);
+        wq_add_low(&q, "bulk/a");
+        g = (struct lane_getter){&q, NULL};
+        pthread_create(&th, NULL, get_high, &g);
+        sleep_ms(50);
+        cr_assert_null(g.got, "a low key is not for the priority worker");
+        wq_add(&q, "shop/edit");
+        pthread_join(th, NULL);
+        cr_assert_str_eq(g.got, "shop/edit");
+        wq_done(&q, g.got);
+        free(g.got);
+        expect_next(&q, "bulk/a"); /* still there for the others */
+        wq_release(&q);
+}
