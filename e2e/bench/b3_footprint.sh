@@ -25,7 +25,8 @@ b3_footprint_teardown() {
         op_stop
 }
 
-# b3_idle LABEL: RSS and CPU over 10 s of idleness
+# b3_idle LABEL: RSS and CPU over 10 s with no backlog (the spread resync goes on: at N
+# products and a resync every R s, N/R reconciles a second)
 b3_idle() {
         op_wait_quiet
         bench_record "$1: RSS" "$(op_rss_mb)" MiB

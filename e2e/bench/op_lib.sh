@@ -99,14 +99,17 @@ op_delete_all() {
         bench_clean "$1"
 }
 
-# op_wait_quiet: until the workqueue is empty and no reconcile ran for a second
+# op_wait_quiet: until the workqueue has been empty for two seconds in a row (the resync is
+# spread over its period, so reconciles never stop for long: "quiet" means no backlog)
 op_wait_quiet() {
-        local last now i
-        last=$(op_metric specmesh_reconcile_total)
+        local i empty=0
         for i in $(seq 1 600); do
                 sleep 1
-                now=$(op_metric specmesh_reconcile_total)
-                [ "$now" = "$last" ] && [ "$(op_metric specmesh_workqueue_depth)" = 0 ] && return 0
-                last=$now
+                if [ "$(op_metric specmesh_workqueue_depth)" = 0 ]; then
+                        empty=$((empty + 1))
+                        [ "$empty" -ge 2 ] && return 0
+                else
+                        empty=0
+                fi
         done
 }
