@@ -484,8 +484,8 @@ int cmd_operator(int argc, char **argv)
         op.stall_after_s = o.stall_s;
         op.share = o.window_ms > 0;
         engine_shared_init(&op.shared, o.window_ms / 1000.0);
-        op.shared.domains = op_domains;
-        op.shared.domains_arg = &op;
+        op.shared.scope = op_scope;
+        op.shared.scope_arg = &op;
         combiner_init(&op.kafka_writes, 1000, 64);
         op.shared.combine = &op.kafka_writes;
         rc = run(&o, &op);

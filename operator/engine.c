@@ -16,24 +16,25 @@
 #include "pkg/runtime/snapshot.h"
 #include "pkg/base/banned.h"
 
-/* The shared Kafka view's reader (pkg/runtime/snapshot.h calls it): the domains the operator
- * serves, when it says, else every topic. */
+/* The shared Kafka view's reader (pkg/runtime/snapshot.h calls it): the objects of the
+ * products the operator serves, when it says which, else everything. */
 static void *read_kafka_view(void *arg, struct err *err)
 {
         struct engine *e = arg;
-        struct map domains;
-        struct kafka_view *v;
+        struct map domains, principals;
+        struct kafka_scope scope = {&domains, &principals};
+        struct kafka_view *v = NULL;
 
-        if (!e->shared->domains)
+        if (!e->shared->scope)
                 return kafka_view_read(e->kafka, NULL, err);
         map_init(&domains);
-        if (e->shared->domains(e->shared->domains_arg, &domains) < 0) {
-                map_release(&domains, NULL);
+        map_init(&principals);
+        if (e->shared->scope(e->shared->scope_arg, &domains, &principals) < 0)
                 err_nomem(err);
-                return NULL;
-        }
-        v = kafka_view_read(e->kafka, &domains, err);
+        else
+                v = kafka_view_read(e->kafka, &scope, err);
         map_release(&domains, NULL);
+        map_release(&principals, NULL);
         return v;
 }
 

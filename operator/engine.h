@@ -28,10 +28,10 @@ struct product;
 struct engine_shared {
         struct snapshot_cache kafka;    /* struct kafka_view * */
         struct snapshot_cache registry; /* struct vec * of subject names */
-        /* The domains whose topics to read (added to a set: map keys); NULL: every topic. May
-         * fail (-1) only when memory runs out. */
-        int (*domains)(void *arg, struct map *out);
-        void *domains_arg;
+        /* The domains and principals of the products served (added to sets: map keys), whose
+         * objects a reading keeps; NULL: every object. -1 only when memory runs out. */
+        int (*scope)(void *arg, struct map *domains, struct map *principals);
+        void *scope_arg;
         /* When set: the Kafka writes of the engines' reconciles that arrive together go out
          * as one request per kind of change (kafka_apply_many); at most 64 plans a batch. */
         struct combiner *combine;

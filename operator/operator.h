@@ -49,8 +49,9 @@ struct operator
         bool share;                   /* false: --observe-window 0, each reconcile reads alone */
 };
 
-/* The domains the cached DataProducts claim, added to `out` (engine_shared.domains). */
-int op_domains(void *arg, struct map *out);
+/* The domains the cached DataProducts claim and the principals they act as, added to the
+ * two sets (engine_shared.scope). */
+int op_scope(void *arg, struct map *domains, struct map *principals);
 
 extern const struct controller_ops dp_ops;
 

@@ -252,29 +252,34 @@ static void find_owner(struct rec *r, const char *domain, bool nested, char *out
                 snprintf(powner, pn, "%s", s.principal_owner);
 }
 
-struct domain_set {
-        struct map *out;
+struct scope_sets {
+        struct map *domains, *principals;
         int rc;
 };
 
-static void add_domain(void *arg, const char *key, const char *label, const char *created)
+static void add_to_scope(void *arg, const char *key, const char *label, const char *created)
 {
-        struct domain_set *d = arg;
-        char domain[300], principal[320];
+        struct scope_sets *d = arg;
+        char domain[300], principal[320], user[330];
 
         (void)key;
         (void)created;
         claim_label_split(label, domain, sizeof(domain), principal, sizeof(principal));
-        if (domain[0] && map_put(d->out, domain, NULL, NULL) < 0)
+        if (!domain[0])
+                return;
+        /* spec.principal as written may lack the "User:" the parsed product has */
+        snprintf(user, sizeof(user), "%s%s", strchr(principal, ':') ? "" : "User:", principal);
+        if (map_put(d->domains, domain, NULL, NULL) < 0 ||
+            (principal[0] && map_put(d->principals, user, NULL, NULL) < 0))
                 d->rc = -1;
 }
 
-int op_domains(void *arg, struct map *out)
+int op_scope(void *arg, struct map *domains, struct map *principals)
 {
         struct operator* op = arg;
-        struct domain_set d = {out, 0};
+        struct scope_sets d = {domains, principals, 0};
 
-        controller_each(&op->ctl, add_domain, &d);
+        controller_each(&op->ctl, add_to_scope, &d);
         return d.rc;
 }
 

@@ -72,21 +72,29 @@ int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err
 int kafka_apply_many(struct kafka *k, struct plan **plans, size_t n, unsigned flags,
                      struct err *errs, int *rcs);
 
+/* Which objects a shared view reads: those of these domains and principals (map keys). */
+struct kafka_scope {
+        const struct map *domains;    /* "a.b.c": its topics and the bindings on them */
+        const struct map *principals; /* "User:x": its cluster bindings and its user's quota */
+};
+
 /*
- * One observation of the whole cluster, to be shared by every reconcile of a short window (the
+ * One observation of the cluster, to be shared by every reconcile of a short window (the
  * operator's fleet) instead of each reading the whole cluster for its own domain: the topics
- * with their partitions, replication and dynamic configs, every ACL binding, every named
- * user's quota, in four requests whatever the number of products. `domains` (a set of domain
- * names; NULL: every topic) limits the topics read to those the domains own, so that a large
- * cluster's other topics cost no DescribeConfigs. Immutable once read, so threads may select
- * from one view at the same time. NULL with `err` set on failure.
+ * with their partitions, replication and dynamic configs, the ACL bindings and the named
+ * users' quotas, in four requests whatever the number of products. `scope` (NULL: everything)
+ * keeps only the objects of the products served, so that a large cluster's other topics cost
+ * no DescribeConfigs and its other bindings no memory. Immutable once read, so threads may
+ * select from one view at the same time. NULL with `err` set on failure.
  */
-struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, struct err *err);
+struct kafka_view *kafka_view_read(struct kafka *k, const struct kafka_scope *scope,
+                                   struct err *err);
 void kafka_view_free(struct kafka_view *v);
 
 /*
  * Append to `have` exactly what kafka_observe() would for `domain` and `principal`, taken from
- * the view. Returns 0; 1 when the view did not read `domain`'s topics (observe it directly);
+ * the view. Returns 0; 1 when the view's scope did not have `domain` and `principal` (observe
+ * it another way);
  * -1 with `err` set (out of memory).
  */
 int kafka_view_select(const struct kafka_view *v, const char *domain, const char *principal,

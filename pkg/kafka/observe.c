@@ -126,8 +126,41 @@ static void acl_free_item(void *x)
 
 /* Every ACL in one DescribeAcls (our own client: librdkafka cannot read TRANSACTIONAL_ID
  * bindings), keeping those the domain owns (all of them when `domain` is NULL). */
+/* Whether `name` (an ACL's resource name) is or lies under one of `domains`. */
+static bool name_in_domains(const char *name, const struct map *domains)
+{
+        char prefix[512];
+        size_t n = strlen(name);
+
+        if (n >= sizeof(prefix))
+                return false;
+        memcpy(prefix, name, n + 1);
+        if (n && prefix[n - 1] == '.')
+                prefix[--n] = '\0'; /* a PREFIXED "<domain>." */
+        if (map_has(domains, prefix))
+                return true;
+        for (char *dot = strchr(prefix, '.'); dot; dot = strchr(dot + 1, '.')) {
+                *dot = '\0';
+                bool hit = map_has(domains, prefix);
+                *dot = '.';
+                if (hit)
+                        return true;
+        }
+        return false;
+}
+
+/* Whether a binding may belong to one of the scope's products (a superset of what
+ * model_acl_owned() will keep for each): a cluster binding of one of their principals, or a
+ * resource in one of their domains. */
+static bool acl_in_scope(const struct acl *a, const struct kafka_scope *scope)
+{
+        if (a->resource == ACL_RES_CLUSTER)
+                return map_has(scope->principals, a->principal);
+        return name_in_domains(a->name, scope->domains);
+}
+
 static int observe_acls(struct kafka *k, const char *domain, const char *principal,
-                        struct product *have, struct err *err)
+                        const struct kafka_scope *scope, struct product *have, struct err *err)
 {
         struct vec all = VEC_INIT;
         int rc = -1;
@@ -139,7 +172,8 @@ static int observe_acls(struct kafka *k, const char *domain, const char *princip
                 goto out;
         for (size_t i = 0; i < all.len; i++) {
                 struct acl *a = all.items[i];
-                if (domain && !model_acl_owned(a, domain, principal))
+                if (domain ? !model_acl_owned(a, domain, principal)
+                           : scope && !acl_in_scope(a, scope))
                         continue;
                 if (vec_push(&have->acls, a) < 0)
                         goto out;
@@ -166,7 +200,7 @@ int kafka_observe(struct kafka *k, const char *domain, const char *principal, st
                   struct err *err)
 {
         if (observe_topics(k, domain, NULL, have, err) < 0 || observe_configs(k, have, err) < 0 ||
-            observe_acls(k, domain, principal, have, err) < 0 ||
+            observe_acls(k, domain, principal, NULL, have, err) < 0 ||
             observe_quota(k, principal, have, err) < 0)
                 return -1;
         product_sort(have);
@@ -178,10 +212,11 @@ int kafka_observe(struct kafka *k, const char *domain, const char *principal, st
  * DescribeClientQuotas for the whole cluster, whatever the number of products that read it.
  */
 struct kafka_view {
-        struct product *all; /* the topics (with their dynamic configs), every ACL binding */
-        struct vec quotas;   /* struct quota *: every named user's */
-        struct map domains;  /* the domains whose topics were read; empty: every domain */
-        bool every_domain;
+        struct product *all;   /* the topics (with their dynamic configs), every ACL binding */
+        struct vec quotas;     /* struct quota *: every named user's */
+        struct map domains;    /* the domains whose objects were read (with `every`: all) */
+        struct map principals; /* and their principals */
+        bool every;
 };
 
 void kafka_view_free(struct kafka_view *v)
@@ -190,17 +225,47 @@ void kafka_view_free(struct kafka_view *v)
                 return;
         product_free(v->all);
         map_release(&v->domains, NULL);
+        map_release(&v->principals, NULL);
         for (size_t i = 0; i < v->quotas.len; i++)
                 quota_free(v->quotas.items[i]);
         vec_release(&v->quotas, NULL);
         free(v);
 }
 
-struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, struct err *err)
+/* Copy the keys of `from` into `to`. Returns 0, or -1 when memory runs out. */
+static int copy_keys(struct map *to, const struct map *from)
 {
-        struct kafka_view *v = calloc(1, sizeof(*v));
         size_t it = 0;
         struct map_ent *e = NULL;
+
+        while (map_next(from, &it, &e))
+                if (map_put(to, e->key, NULL, NULL) < 0)
+                        return -1;
+        return 0;
+}
+
+/* Keep only the quotas of the scope's principals' users. */
+static void quotas_in_scope(struct vec *quotas, const struct map *principals)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < quotas->len; i++) {
+                struct quota *q = quotas->items[i];
+                char *principal = str_printf("User:%s", q->user);
+                bool in = principal && map_has(principals, principal);
+                free(principal);
+                if (in)
+                        quotas->items[kept++] = q;
+                else
+                        quota_free(q);
+        }
+        quotas->len = kept;
+}
+
+struct kafka_view *kafka_view_read(struct kafka *k, const struct kafka_scope *scope,
+                                   struct err *err)
+{
+        struct kafka_view *v = calloc(1, sizeof(*v));
 
         if (!v) {
                 err_nomem(err);
@@ -208,23 +273,24 @@ struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, s
         }
         vec_init(&v->quotas);
         map_init(&v->domains);
-        v->every_domain = !domains;
+        map_init(&v->principals);
+        v->every = !scope;
         v->all = product_new();
-        while (domains && v->all && map_next(domains, &it, &e))
-                if (map_put(&v->domains, e->key, NULL, NULL) < 0)
-                        break;
-        if (!v->all || (domains && v->domains.len != domains->len)) {
+        if (!v->all || (scope && (copy_keys(&v->domains, scope->domains) < 0 ||
+                                  copy_keys(&v->principals, scope->principals) < 0))) {
                 err_nomem(err);
                 kafka_view_free(v);
                 return NULL;
         }
-        if (observe_topics(k, NULL, domains, v->all, err) < 0 ||
-            observe_configs(k, v->all, err) < 0 || observe_acls(k, NULL, NULL, v->all, err) < 0 ||
-            !kafka_own_conn(k, err) ||
+        if (observe_topics(k, NULL, scope ? scope->domains : NULL, v->all, err) < 0 ||
+            observe_configs(k, v->all, err) < 0 ||
+            observe_acls(k, NULL, NULL, scope, v->all, err) < 0 || !kafka_own_conn(k, err) ||
             (k->requests++, kafka_quota_describe_all(k->quota_conn, &v->quotas, err)) < 0) {
                 kafka_view_free(v);
                 return NULL;
         }
+        if (scope)
+                quotas_in_scope(&v->quotas, scope->principals);
         return v;
 }
 
@@ -233,8 +299,8 @@ int kafka_view_select(const struct kafka_view *v, const char *domain, const char
 {
         const char *user = str_starts_with(principal, "User:") ? principal + 5 : principal;
 
-        if (!v->every_domain && !map_has(&v->domains, domain))
-                return 1; /* its topics were not read */
+        if (!v->every && (!map_has(&v->domains, domain) || !map_has(&v->principals, principal)))
+                return 1; /* its objects were not read */
         for (size_t i = 0; i < v->all->topics.len; i++) {
                 const struct topic *t = v->all->topics.items[i];
                 struct topic *copy;
