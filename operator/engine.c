@@ -53,7 +53,13 @@ static int kafka_port_observe(void *self, const struct product *want, struct pro
         if (!e->shared)
                 return kafka_observe(e->kafka, want->domain, want->principal, have, err);
         for (int attempt = 0; attempt < 2; attempt++) {
-                s = snapshot_get(&e->shared->kafka, want->domain, read_kafka_view, e, err);
+                bool fenced = false;
+                /* the second time round (a domain the view had not read), a new view */
+                s = attempt ? snapshot_get(&e->shared->kafka, want->domain, read_kafka_view, e, err)
+                            : snapshot_get_unfenced(&e->shared->kafka, want->domain,
+                                                    read_kafka_view, e, &fenced, err);
+                if (!s && fenced) /* it wrote since the current view: read its domain alone */
+                        break;
                 if (!s)
                         return -1;
                 rc = kafka_view_select(s->data, want->domain, want->principal, have, err);

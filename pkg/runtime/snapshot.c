@@ -65,10 +65,19 @@ static bool serves(const struct snapshot_cache *c, const struct snapshot *s, con
 struct snapshot *snapshot_get(struct snapshot_cache *c, const char *domain,
                               void *(*read)(void *arg, struct err *err), void *arg, struct err *err)
 {
+        return snapshot_get_unfenced(c, domain, read, arg, NULL, err);
+}
+
+struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *domain,
+                                       void *(*read)(void *arg, struct err *err), void *arg,
+                                       bool *fenced, struct err *err)
+{
         struct snapshot *s = NULL;
         double taken;
         void *data;
 
+        if (fenced)
+                *fenced = false;
         pthread_mutex_lock(&c->mu);
         for (;;) {
                 if (serves(c, c->cur, domain)) {
@@ -76,6 +85,12 @@ struct snapshot *snapshot_get(struct snapshot_cache *c, const char *domain,
                         s->refs++;
                         pthread_mutex_unlock(&c->mu);
                         return s;
+                }
+                /* fresh, but written since: the others still use it, this one looks alone */
+                if (fenced && c->cur && clock_now() - c->cur->taken <= c->window) {
+                        *fenced = true;
+                        pthread_mutex_unlock(&c->mu);
+                        return NULL;
                 }
                 if (!c->reading)
                         break;

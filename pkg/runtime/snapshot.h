@@ -47,6 +47,15 @@ void snapshot_cache_release(struct snapshot_cache *c);
 struct snapshot *snapshot_get(struct snapshot_cache *c, const char *domain,
                               void *(*read)(void *arg, struct err *err), void *arg,
                               struct err *err);
+/*
+ * snapshot_get(), except that when the current snapshot is within the window but `domain` was
+ * written since, it reads nothing: NULL with *fenced set (the caller observes that one domain
+ * itself; a new reading of everything for one product that just wrote would serve nobody
+ * else). NULL with *fenced false: the read failed, `err` says why.
+ */
+struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *domain,
+                                       void *(*read)(void *arg, struct err *err), void *arg,
+                                       bool *fenced, struct err *err);
 void snapshot_put(struct snapshot_cache *c, struct snapshot *s);
 
 /* A write to `domain` has just finished: snapshots taken before now no longer serve it. */

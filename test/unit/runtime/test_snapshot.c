@@ -197,3 +197,33 @@ Test(snapshot, threads_share_reads)
         snapshot_cache_release(&shared);
         teardown();
 }
+
+Test(snapshot, a_domain_fenced_in_a_fresh_window_looks_alone_and_the_others_keep_it)
+{
+        struct snapshot_cache c;
+        struct snapshot *s;
+        struct err err;
+        bool fenced;
+
+        setup();
+        snapshot_cache_init(&c, 5.0, free);
+        cr_assert_eq(got(&c, "a"), 1);
+        t += 0.1;
+        snapshot_wrote(&c, "a");
+        s = snapshot_get_unfenced(&c, "a", read_it, NULL, &fenced, &err);
+        cr_assert_null(s);
+        cr_assert(fenced, "a wrote since: it should observe alone");
+        cr_assert_eq(reads, 1, "nothing read for it");
+        s = snapshot_get_unfenced(&c, "b", read_it, NULL, &fenced, &err);
+        cr_assert_not_null(s);
+        cr_assert(!fenced);
+        cr_assert_eq(*(int *)s->data, 1, "b still served by the first reading");
+        snapshot_put(&c, s);
+        t += 6; /* the window is over: a new reading serves everybody again */
+        s = snapshot_get_unfenced(&c, "a", read_it, NULL, &fenced, &err);
+        cr_assert_not_null(s);
+        cr_assert_eq(*(int *)s->data, 2);
+        snapshot_put(&c, s);
+        snapshot_cache_release(&c);
+        teardown();
+}
