@@ -37,6 +37,7 @@ struct rec {
         char rid[24];
         char path[512];             /* the object's API path */
         const struct product *want; /* the spec being converged, once parsed */
+        bool status_unwritten;      /* a status write failed: look again soon */
 };
 
 static json_object *field(json_object *o, const char *a, const char *b)
@@ -324,8 +325,10 @@ static int write_status(struct rec *r, const struct status_input *in)
                                   status_is_ready(st, kube_generation(r->obj)));
                 rc = patch_status(r, st, &err);
         }
-        if (rc < 0)
+        if (rc < 0) {
                 log_warn(&r->log, "status not written: %s", err.msg);
+                r->status_unwritten = true;
+        }
         if (rc > 0 && status_stalled_transition(old, st, &reason, &message)) {
                 snprintf(msg, sizeof(msg), "stalled: %s", message);
                 event(r, "Warning", reason, msg);
@@ -457,7 +460,9 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         }
         product_free(have);
         plan_release(&p);
-        return rc < 0 ? RECONCILE_RETRY : RECONCILE_DONE;
+        /* a status that could not be written (an API server restarting) would stay stale
+         * until the next resync: retry, which finds Kafka in sync and writes it */
+        return rc < 0 || r->status_unwritten ? RECONCILE_RETRY : RECONCILE_DONE;
 }
 
 /* A product with `domain`'s identity and nothing declared: what a deleted DataProduct wants. */
