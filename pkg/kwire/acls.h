@@ -26,8 +26,14 @@ enum {
 /* Every ACL binding of the cluster, appended to `out` (struct acl *). */
 int kafka_acls_describe(struct kconn *c, struct vec *out, struct err *err);
 
-/* Create / delete (exact match) the bindings of `ops` in one request each, recording each op's
- * state and error. Returns 0 when the request went through (ops may still have failed). */
+/* Bindings per CreateAcls / DeleteAcls request: well under the 10,000 records a KRaft controller
+ * accepts in one operation. */
+#define ACLS_PER_REQUEST 1000
+
+/* Create / delete (exact match) the bindings of `ops`, ACLS_PER_REQUEST a request, recording
+ * each op's state and error. Returns 0 when every request went through (ops may still have
+ * failed); -1 at the first request that did not, the ops of those before it keeping their
+ * results. */
 int kafka_acls_create(struct kconn *c, struct plan_op **ops, size_t n, struct err *err);
 int kafka_acls_delete(struct kconn *c, struct plan_op **ops, size_t n, struct err *err);
 
