@@ -329,6 +329,7 @@ int main(int argc, char **argv)
         rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY);
         rd_kafka_AdminOptions_set_request_timeout(opts, TIMEOUT_MS, errstr, sizeof(errstr));
 
+        rc = 0;
         for (size_t off = 0; off < n && rc == 0; off += CHUNK) {
                 size_t k = n - off < CHUNK ? n - off : CHUNK;
                 if (strcmp(argv[2], "create") == 0)
