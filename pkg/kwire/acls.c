@@ -205,8 +205,10 @@ out:
  * A failed request stops the rest: the ops of the requests before it keep their results. */
 static int chunked(struct kconn *c, struct plan_op **ops, size_t n, bool del, struct err *err)
 {
-        for (size_t off = 0; off < n; off += ACLS_PER_REQUEST) {
-                size_t k = n - off < ACLS_PER_REQUEST ? n - off : ACLS_PER_REQUEST;
+        size_t per = del ? ACLS_PER_DELETE_REQUEST : ACLS_PER_REQUEST;
+
+        for (size_t off = 0; off < n; off += per) {
+                size_t k = n - off < per ? n - off : per;
                 if (call(c, ops + off, k, del, err) < 0)
                         return -1;
         }

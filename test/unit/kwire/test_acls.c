@@ -254,7 +254,9 @@ Test(acls, more_deletes_than_kraft_takes_in_one_request_all_succeed)
         cr_assert_eq(count_state(ops, MANY, OP_DONE), MANY, "refused: %s",
                      ops[0]->error ? ops[0]->error : "-");
         cr_assert_eq(k.bindings, MANY);
-        cr_assert_leq(k.biggest, ACLS_PER_REQUEST);
+        cr_assert_leq(k.biggest, ACLS_PER_DELETE_REQUEST);
+        cr_assert_eq(k.acl_requests,
+                     (MANY + ACLS_PER_DELETE_REQUEST - 1) / ACLS_PER_DELETE_REQUEST);
         ops_free(ops, MANY);
 }
 
