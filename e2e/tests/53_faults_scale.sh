@@ -71,7 +71,7 @@ forget() {
         fi
         kafka_configs --alter --entity-type users --entity-name "$SMALL" \
                 --delete-config producer_byte_rate >/dev/null 2>&1 || true
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$P."); do
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?subjectPrefix=$P.&limit=100000" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$P."); do
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
         done
@@ -138,7 +138,7 @@ print("\n".join(sorted("%s %d" % (t["topic"], len(t["partitions"]))
                 kafka_configs --describe --entity-type users --entity-name "$1" 2>/dev/null |
                         grep -oE '[a-z_]+_(rate|percentage)=[0-9.]+' | sed 's/\.0$//' | sort ;;
         subjects)
-                curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c '
+                curl -sf "$SPECMESH_REGISTRY_URL/subjects?subjectPrefix=$1.&limit=100000" | python3 -c '
 import json, sys
 d = sys.argv[1] + "."
 print("\n".join(sorted(s for s in json.load(sys.stdin) if s.startswith(d))))' "$1" ;;
