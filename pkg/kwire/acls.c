@@ -199,12 +199,28 @@ out:
         return rc;
 }
 
+/* At most ACLS_PER_REQUEST bindings a request: a KRaft controller refuses a whole CreateAcls
+ * that would write more than 10,000 records (POLICY_VIOLATION "Unable to perform excessively
+ * large batch operation.") and a DeleteAcls that would remove more than 10,000 (INVALID_REQUEST).
+ * A failed request stops the rest: the ops of the requests before it keep their results. */
+static int chunked(struct kconn *c, struct plan_op **ops, size_t n, bool del, struct err *err)
+{
+        size_t per = del ? ACLS_PER_DELETE_REQUEST : ACLS_PER_REQUEST;
+
+        for (size_t off = 0; off < n; off += per) {
+                size_t k = n - off < per ? n - off : per;
+                if (call(c, ops + off, k, del, err) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
 int kafka_acls_create(struct kconn *c, struct plan_op **ops, size_t n, struct err *err)
 {
-        return n ? call(c, ops, n, false, err) : 0;
+        return chunked(c, ops, n, false, err);
 }
 
 int kafka_acls_delete(struct kconn *c, struct plan_op **ops, size_t n, struct err *err)
 {
-        return n ? call(c, ops, n, true, err) : 0;
+        return chunked(c, ops, n, true, err);
 }

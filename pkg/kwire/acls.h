@@ -26,8 +26,17 @@ enum {
 /* Every ACL binding of the cluster, appended to `out` (struct acl *). */
 int kafka_acls_describe(struct kconn *c, struct vec *out, struct err *err);
 
-/* Create / delete (exact match) the bindings of `ops` in one request each, recording each op's
- * state and error. Returns 0 when the request went through (ops may still have failed). */
+/* Bindings per CreateAcls / DeleteAcls request: well under the 10,000 records a KRaft controller
+ * accepts in one operation. Deletes go in smaller requests: Kafka 4.1's controller matches each
+ * delete filter against every ACL of the cluster, so 1000 exact filters against some 15,000 ACLs
+ * kept a busy broker past our request timeout (53_faults_scale), every retry again. */
+#define ACLS_PER_REQUEST        1000
+#define ACLS_PER_DELETE_REQUEST 100
+
+/* Create / delete (exact match) the bindings of `ops`, ACLS_PER_REQUEST (deletes
+ * ACLS_PER_DELETE_REQUEST) a request, recording each op's state and error. Returns 0 when every
+ * request went through (ops may still have failed); -1 at the first request that did not, the ops
+ * of those before it keeping their results. */
 int kafka_acls_create(struct kconn *c, struct plan_op **ops, size_t n, struct err *err);
 int kafka_acls_delete(struct kconn *c, struct plan_op **ops, size_t n, struct err *err);
 

@@ -6,7 +6,8 @@
  * e2e/tests/65_migration.sh). Test-only: not part of the specmesh binary.
  *
  *   acl_admin PROPS create    bindings on stdin are created
- *   acl_admin PROPS delete    bindings on stdin are deleted (each as an exact filter)
+ *   acl_admin PROPS delete    bindings on stdin are deleted (each as a filter: exact, unless
+ *                             it says ANY, or `-` for the name, where it matches anything)
  *
  * PROPS is a librdkafka properties file (`key=value` lines, `#` comments), the one the e2e
  * tests use ($SPECMESH_KAFKA_CONFIG). One binding per stdin line, blank lines and `#` comments
@@ -20,7 +21,9 @@
  * OPERATION a Kafka ACL operation (READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE,
  * CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE); PERMISSION ALLOW
  * (default) or DENY; HOST `*` by default. `delete` prints "deleted N" (the bindings the broker
- * matched). Errors go to stderr naming the line; exit status 0 success, 1 a broker or
+ * matched). Any number of lines: they go CHUNK to a request (a KRaft controller refuses a
+ * request that writes or removes more than 10,000 records, so a delete filter should not match
+ * more than that). Errors go to stderr naming the line; exit status 0 success, 1 a broker or
  * connection error, 2 usage or a bad line.
  */
 #include <ctype.h>
@@ -30,8 +33,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#define MAX_BINDINGS 256
-#define TIMEOUT_MS   30000
+#define CHUNK      1000
+#define TIMEOUT_MS 30000
 
 struct name {
         const char *s;
@@ -42,12 +45,14 @@ static const struct name resource_types[] = {
     {"TOPIC", RD_KAFKA_RESOURCE_TOPIC},
     {"GROUP", RD_KAFKA_RESOURCE_GROUP},
     {"CLUSTER", RD_KAFKA_RESOURCE_BROKER}, /* Kafka's CLUSTER is librdkafka's BROKER (4) */
+    {"ANY", RD_KAFKA_RESOURCE_ANY},        /* delete filters only */
     {NULL, 0},
 };
 
 static const struct name patterns[] = {
     {"LITERAL", RD_KAFKA_RESOURCE_PATTERN_LITERAL},
     {"PREFIXED", RD_KAFKA_RESOURCE_PATTERN_PREFIXED},
+    {"ANY", RD_KAFKA_RESOURCE_PATTERN_ANY},
     {NULL, 0},
 };
 
@@ -62,12 +67,14 @@ static const struct name operations[] = {
     {"DESCRIBE_CONFIGS", RD_KAFKA_ACL_OPERATION_DESCRIBE_CONFIGS},
     {"ALTER_CONFIGS", RD_KAFKA_ACL_OPERATION_ALTER_CONFIGS},
     {"IDEMPOTENT_WRITE", RD_KAFKA_ACL_OPERATION_IDEMPOTENT_WRITE},
+    {"ANY", RD_KAFKA_ACL_OPERATION_ANY},
     {NULL, 0},
 };
 
 static const struct name permissions[] = {
     {"ALLOW", RD_KAFKA_ACL_PERMISSION_TYPE_ALLOW},
     {"DENY", RD_KAFKA_ACL_PERMISSION_TYPE_DENY},
+    {"ANY", RD_KAFKA_ACL_PERMISSION_TYPE_ANY},
     {NULL, 0},
 };
 
@@ -192,7 +199,7 @@ static int wait_result(rd_kafka_queue_t *q, rd_kafka_event_type_t want, rd_kafka
 static int create(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opts,
                   struct binding *bs, size_t n)
 {
-        rd_kafka_AclBinding_t *acls[MAX_BINDINGS];
+        rd_kafka_AclBinding_t *acls[CHUNK];
         char errstr[512];
         rd_kafka_event_t *ev;
         int rc = 0;
@@ -227,9 +234,9 @@ static int create(rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *
 }
 
 static int delete (rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t *opts,
-                   struct binding *bs, size_t n)
+                   struct binding *bs, size_t n, size_t *deleted_total)
 {
-        rd_kafka_AclBindingFilter_t *filters[MAX_BINDINGS];
+        rd_kafka_AclBindingFilter_t *filters[CHUNK];
         char errstr[512];
         rd_kafka_event_t *ev;
         size_t deleted = 0;
@@ -237,8 +244,9 @@ static int delete (rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t 
 
         for (size_t i = 0; i < n; i++) {
                 filters[i] = rd_kafka_AclBindingFilter_new(
-                    bs[i].type, bs[i].name, bs[i].pattern, bs[i].principal, bs[i].host,
-                    bs[i].operation, bs[i].permission, errstr, sizeof(errstr));
+                    bs[i].type, strcmp(bs[i].name, "-") == 0 ? NULL : bs[i].name, bs[i].pattern,
+                    bs[i].principal, bs[i].host, bs[i].operation, bs[i].permission, errstr,
+                    sizeof(errstr));
                 if (!filters[i]) {
                         fprintf(stderr, "error: binding %zu: %s\n", i + 1, errstr);
                         rd_kafka_AclBinding_destroy_array(filters, i);
@@ -265,16 +273,16 @@ static int delete (rd_kafka_t *rk, rd_kafka_queue_t *q, rd_kafka_AdminOptions_t 
                 deleted += m;
         }
         rd_kafka_event_destroy(ev);
-        printf("deleted %zu\n", deleted);
+        *deleted_total += deleted;
         return rc;
 }
 
 int main(int argc, char **argv)
 {
-        static struct binding bs[MAX_BINDINGS];
+        struct binding *bs = NULL;
         char line[1024], errstr[512];
-        size_t n = 0;
-        int lineno = 0, rc;
+        size_t n = 0, cap = 0, deleted = 0;
+        int lineno = 0, rc = 0;
 
         if (argc != 3 || (strcmp(argv[2], "create") != 0 && strcmp(argv[2], "delete") != 0)) {
                 fprintf(stderr, "usage: acl_admin PROPS create|delete < bindings\n");
@@ -282,37 +290,56 @@ int main(int argc, char **argv)
         }
         while (fgets(line, sizeof(line), stdin)) {
                 lineno++;
-                if (n == MAX_BINDINGS) {
-                        fprintf(stderr, "error: more than %d bindings\n", MAX_BINDINGS);
-                        return 2;
+                if (n == cap) {
+                        struct binding *more =
+                            realloc(bs, (cap = cap ? 2 * cap : 256) * sizeof(*bs));
+                        if (!more) {
+                                fprintf(stderr, "error: out of memory\n");
+                                free(bs);
+                                return 1;
+                        }
+                        bs = more;
                 }
                 rc = parse_line(line, lineno, &bs[n]);
-                if (rc < 0)
+                if (rc < 0) {
+                        free(bs);
                         return 2;
+                }
                 n += (size_t)rc;
         }
-        if (n == 0)
+        if (n == 0) {
+                free(bs);
                 return strcmp(argv[2], "delete") == 0 ? (printf("deleted 0\n"), 0) : 0;
+        }
 
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         if (load_props(conf, argv[1]) < 0) {
                 rd_kafka_conf_destroy(conf);
+                free(bs);
                 return 2;
         }
         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
         if (!rk) {
                 fprintf(stderr, "error: %s\n", errstr);
                 rd_kafka_conf_destroy(conf);
+                free(bs);
                 return 1;
         }
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY);
         rd_kafka_AdminOptions_set_request_timeout(opts, TIMEOUT_MS, errstr, sizeof(errstr));
 
-        if (strcmp(argv[2], "create") == 0)
-                rc = create(rk, q, opts, bs, n);
-        else
-                rc = delete (rk, q, opts, bs, n);
+        rc = 0;
+        for (size_t off = 0; off < n && rc == 0; off += CHUNK) {
+                size_t k = n - off < CHUNK ? n - off : CHUNK;
+                if (strcmp(argv[2], "create") == 0)
+                        rc = create(rk, q, opts, bs + off, k);
+                else
+                        rc = delete (rk, q, opts, bs + off, k, &deleted);
+        }
+        if (strcmp(argv[2], "delete") == 0)
+                printf("deleted %zu\n", deleted);
+        free(bs);
 
         rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_queue_destroy(q);
