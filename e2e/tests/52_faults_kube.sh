@@ -464,6 +464,34 @@ start_op op-a 1 "${LE[@]}" --identity op-a # as a kubelet would restart it
 converge c "apiserver unreachable > renew deadline (2 replicas)" "$t0" 60
 printf '   leading now: %s\n' "$(kc get lease -n specmesh-system specmesh-operator -o jsonpath='{.spec.holderIdentity}')"
 
+step "(c2) only the leader's path broken: it stops before the standby takes over (no two actors)"
+lead=$(kc get lease -n specmesh-system specmesh-operator -o jsonpath='{.spec.holderIdentity}')
+case $lead in op-a) r=1 other=op-b ;; op-b) r=2 other=op-a ;; *) t_fail "(c2) lease held by '$lead'" ;; esac
+applied_l=$(grep -c 'msg="applied' "$work/$lead.log" || true)
+lost_l=$(grep -c 'lost the lease' "$work/$lead.log" || true)
+led_o=$(grep -c "$other is the leader" "$work/$other.log" || true)
+product pa 3 3 3600000 fkube.reader
+t0=$(date +%s)
+relay $r oneway
+kc apply -f "$work/m/pa.yaml" >/dev/null
+wait_for 20 "$lead to give up" bash -c "[ \$(grep -c 'lost the lease' '$work/$lead.log') -gt $lost_l ]"
+wait_for 20 "$lead to exit" exited "${op_pid[$lead]}"
+rc=0
+wait "${op_pid[$lead]}" || rc=$?
+unset "op_pid[$lead]"
+t_assert_eq "$rc" 1 "(c2) the cut-off leader exits 1"
+wait_for 30 "$other to lead" bash -c "[ \$(grep -c '$other is the leader' '$work/$other.log') -gt $led_o ]"
+ts_of() { grep "$2" "$work/$1.log" | tail -1 | sed -E 's/^ts="([^"]+)".*/\1/'; }
+lost_ts=$(ts_of "$lead" 'lost the lease')
+lead_ts=$(ts_of "$other" "$other is the leader")
+printf '   %s gave up at %s, %s took over at %s\n' "$lead" "$lost_ts" "$other" "$lead_ts"
+t_assert_eq "$([[ "$lost_ts" < "$lead_ts" ]] && echo before)" before "(c2) the old leader stopped before the new one started"
+t_assert_eq "$(grep -c 'msg="applied' "$work/$lead.log" || true)" "$applied_l" "(c2) no Kafka write from the cut-off leader"
+converge c2 "leader's path one-way; standby takes over" "$t0" 60
+relay $r drop
+sleep 0.3
+relay $r open
+
 step "clean up through the operator: every product deleted (policy Delete) -> nothing left"
 t0=$(date +%s)
 kc delete dp -n "$ns" --all --wait=false >/dev/null
