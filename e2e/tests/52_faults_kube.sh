@@ -93,6 +93,8 @@ forget_run() {
         done
 }
 trap cleanup EXIT
+set -E # say where a command failed under set -e (else the suite ends without a word)
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 [ -z "${E2E_KEEP:-}" ] || echo "work directory: $work"
 
 for p in $API $RELAY1 $RELAY2 $ETCD $ETCD_PEER 16455 16456 16457; do
@@ -263,11 +265,11 @@ if bad:
 converge() {
         local c=$1 what=$2 since=$3 s=$4 i held=no st top sub acl=
         for i in $(seq 1 $((s * 2))); do
-                st=$(statuses_true 2>/dev/null && echo true)
-                top=$(state_topics)
-                sub=$(state_subjects)
+                st=$(statuses_true 2>/dev/null && echo true || true)
+                top=$(state_topics || true)
+                sub=$(state_subjects || true)
                 if [ "$st" = true ] && [ "$top" = "$(expected topics)" ] && [ "$sub" = "$(expected subjects)" ]; then
-                        acl=$(state_acls)
+                        acl=$(state_acls || true)
                         [ "$acl" = "$(expected acls)" ] && held=yes && break
                 fi
                 sleep 0.5
