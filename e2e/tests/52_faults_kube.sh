@@ -59,6 +59,7 @@ stop_pid() { # PID [SIGNAL]: signal, wait up to 20 s, then KILL
 cleanup() {
         local rc=$? n d
         set +e
+        trap - ERR
         for n in "${!op_pid[@]}"; do stop_pid "${op_pid[$n]}"; done
         if [ "$rc" != 0 ]; then
                 for n in "$work"/op-*.log; do
