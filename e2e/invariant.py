@@ -204,7 +204,7 @@ class Registry:
             raise CannotCheck("registry GET %s: %s" % (path, e))
 
     def subjects(self):
-        return self.get("/subjects") or []
+        return self.get("/subjects?limit=100000") or []  # Apicurio lists 1,000 by default
 
     def compatibility(self, subject):
         d = self.get("/config/" + urllib.parse.quote(subject, safe=""))

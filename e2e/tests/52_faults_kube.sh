@@ -233,7 +233,8 @@ for line in sys.stdin:
 print("\n".join(sorted(out)))' "$P"
 }
 state_subjects() {
-        curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c '
+        # the registry lists 1,000 subjects unless asked for more (the shared one holds more)
+        curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | python3 -c '
 import json, sys
 d = sys.argv[1] + "."
 print("\n".join(sorted(s for s in json.load(sys.stdin) if s.startswith(d))))' "$P"
@@ -265,7 +266,8 @@ if bad:
 # Cases other than a baseline also pass e2e/invariant.py (configs, quotas, status fields).
 converge() {
         local c=$1 what=$2 since=$3 s=$4 i held=no st top sub acl=
-        for i in $(seq 1 $((s * 2))); do
+        for i in $(seq 1 $((s * 2))); do # a poll takes a second or more: bounded in time too
+                (($(date +%s) - since <= s)) || break
                 st=$(statuses_true 2>/dev/null && echo true || true)
                 top=$(state_topics || true)
                 sub=$(state_subjects || true)
