@@ -77,8 +77,8 @@ cleanup() {
 # suite's own clean-up is through the operator; this is for a failed run)
 forget_run() {
         local t args
-        t=$(state_topics | awk '{print $1}' | paste -sd, -)
-        [ -z "$t" ] || kafka_topics --delete --topic "$(sed 's/\./\\./g; s/,/|/g' <<<"$t")" >/dev/null 2>&1 || true
+        # by pattern: a topic an operator created while stopping may not be listed yet
+        kafka_topics --delete --topic "${P//./\\.}\\..*" >/dev/null 2>&1 || true
         for pat in prefixed literal; do
                 mapfile -t args < <(state_acls | awk -v p="${pat^^}" '$3 == p && $1 != "CLUSTER" {
                         o = $1 == "TOPIC" ? "--topic" : $1 == "GROUP" ? "--group" : "--transactional-id"
