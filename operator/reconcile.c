@@ -264,10 +264,20 @@ static void backend_called(void *arg, const char *backend, double seconds, enum 
 
 static int ensure_engine(struct rec *r, struct err *err)
 {
+        double t0 = clock_now();
+
         if (r->w->engine_open)
                 return 0;
-        if (engine_open(&r->w->engine, &r->op->conn, err) < 0)
+        if (engine_open(&r->w->engine, &r->op->conn, err) < 0) {
+                /* a broker that cannot be reached (or refuses us) at connect time is a Kafka
+                 * outage like a failed call: reason KafkaUnavailable/KafkaAccessDenied, and
+                 * specmesh_backend_errors_total{backend="kafka"} counts it */
+                if (err->kind == ERR_TRANSIENT || err->kind == ERR_AUTH) {
+                        r->w->engine.core.failed = "kafka";
+                        backend_called(r->op, "kafka", clock_now() - t0, err->kind);
+                }
                 return -1;
+        }
         r->w->engine.core.on_call = backend_called;
         r->w->engine.core.on_call_arg = r->op;
         r->w->engine_open = true;
