@@ -58,7 +58,7 @@ cleanup() {
                 kube_admin patch -n "$ns" "$o" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
                 kube_admin delete -n "$ns" "$o" --wait=false >/dev/null 2>&1 || true
         done
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$P."); do
+        for s in $(list_subjects "$P."); do
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
         done
@@ -141,7 +141,12 @@ relay() { # NAME LISTEN TARGET: a relay controlled by $work/NAME.ctl
         relay_pids+=($!)
 }
 set_relay() { echo "$2" >"$work/$1.ctl"; sleep 0.3; } # NAME MODE: the relay reads it within 0.1 s
-subjects_of() { curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; print(sum(1 for s in json.load(sys.stdin) if s.startswith(sys.argv[1] + ".")))' "$1"; }
+# list_subjects PREFIX: the registry's subjects under PREFIX (paged: Apicurio lists 1,000 at most)
+list_subjects() {
+        python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); from invariant import list_subjects; print("\n".join(list_subjects(sys.argv[2], sys.argv[3])))' \
+                "$root/e2e" "$SPECMESH_REGISTRY_URL" "$1"
+}
+subjects_of() { list_subjects "$1." | grep -c . || true; }
 elapsed() { echo $(($(date +%s) - $1)); }
 
 step "a private broker on 127.0.0.1:$BROKER, relays for it and for the registry"
