@@ -497,7 +497,8 @@ static enum reconcile_result finalize(struct rec *r)
                 in = base_input(r, STATUS_DELETING, now);
                 in.domain = domain;
                 in.message = err.msg[0] ? err.msg : "out of memory";
-                write_status(r, &in);
+                if (write_status(r, &in) > 0) /* a Warning Event when the reason changes */
+                        event(r, "Warning", "CleanupFailed", in.message);
                 log_error(&r->log, "clean-up failed: %s", in.message);
                 goto out;
         }

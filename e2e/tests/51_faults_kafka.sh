@@ -209,8 +209,8 @@ printf '   the status said why after %ss: Ready=%s/%s, Reconciling=%s/%s: %s\n' 
 t_assert_eq "$(cond a10 Ready status)" False "(c) Ready=False while its deletion waits"
 t_assert_eq "$(cond a10 Reconciling reason)" Deleting "(c) Reconciling's reason"
 t_assert_match "$(cond a10 Ready message)" "kafka 127.0.0.1:$KRELAY" "(c) Ready's message says why too"
-t_assert_match "$(kube_admin get events -n "$ns" --field-selector involvedObject.name=a10,type=Warning -o jsonpath='{.items[*].message}')" \
-        "kafka 127.0.0.1:$KRELAY" "(c) a Warning Event names the broker"
+t_assert_match "$(kube_admin get events -n "$ns" --field-selector involvedObject.name=a10,type=Warning,reason=CleanupFailed -o jsonpath='{.items[*].message}')" \
+        "kafka 127.0.0.1:$KRELAY" "(c) a Warning Event CleanupFailed names the broker"
 sleep 5
 t_assert_eq "$(exists a10 && echo waiting)" waiting "(c) the deletion waits for the broker"
 t_assert_eq "$(subjects_of "$P.a10")" 3 "(c) nothing half-removed: a10's subjects stay while its topics cannot go"
