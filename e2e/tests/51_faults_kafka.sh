@@ -268,8 +268,8 @@ set_relay kafka freeze
 tf=$(date +%s)
 n0=$(metric specmesh_reconcile_total)
 kube_admin apply -f "$(product e1 4)" >/dev/null # an edit: more partitions
-sed -e "s/partitions: 2,/partitions: many,/" "$(product broken 2)" >"$work/broken.yaml"
-kube_admin apply -f "$work/broken.yaml" >/dev/null
+sed -e "s/partitions: 2,/partitions: many,/" "$(product broken 2)" >"$work/broken-spec.yaml"
+kube_admin apply -f "$work/broken-spec.yaml" >/dev/null
 tb=$(date +%s)
 invalid() { [ "$(cond broken Ready reason)" = InvalidSpec ]; }
 wait_for 90 "InvalidSpec for the broken spec while Kafka is frozen" invalid
