@@ -3,6 +3,7 @@
  * and metrics port, leader election, the controller and its workers.
  */
 #include "operator/operator.h"
+#include "pkg/runtime/combine.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -47,6 +48,12 @@ static const char usage[] =
     "  --lease-duration D      default 15s; --renew-deadline D default 10s; --retry-period D\n"
     "                          default 2s\n"
     "  --identity ID           this candidate's name (default: hostname_pid)\n"
+    "  --observe-window MS     reconciles within this many milliseconds share one reading of\n"
+    "                          Kafka's topics, ACLs and quotas and of the registry's subject\n"
+    "                          list (never one older than the product's own last change);\n"
+    "                          default 1000; 0: every reconcile reads for itself and\n"
+    "                          sends its own Kafka writes (else the writes of reconciles\n"
+    "                          that meet go out as one request per kind of change)\n"
     "  --stall-after D         a DataProduct whose reconcile keeps failing (a backend\n"
     "                          unreachable) turns Stalled, with a Warning Event, after this\n"
     "                          long; retries go on (default 5m; 0: never)\n"
@@ -69,7 +76,7 @@ static void on_signal(int sig)
 struct opts {
         const char *kubeconfig, *namespace, *metrics_addr, *lease_ns, *lease_name;
         char identity[256];
-        int workers, resync_s, lease_s, renew_s, retry_s, stall_s;
+        int workers, resync_s, lease_s, renew_s, retry_s, stall_s, window_ms;
         bool leader_elect, access_requests;
         enum log_level level;
         enum log_format format;
@@ -92,6 +99,7 @@ enum {
         O_LOG_FORMAT,
         O_ACCESS,
         O_STALL,
+        O_WINDOW,
 };
 
 /* A count, or for durations seconds with an optional unit: "300", "300s", "5m", "1h". */
@@ -102,13 +110,15 @@ static int int_flag(const char *name, const char *v, int min, int max, int *out)
         long x, unit = 1;
 
         snprintf(num, sizeof(num), "%s", v);
-        if (n > 1 && n < sizeof(num) && strchr("smh", v[n - 1]) && strcmp(name, "workers") != 0) {
+        bool count = strcmp(name, "workers") == 0 || strcmp(name, "observe-window") == 0;
+
+        if (n > 1 && n < sizeof(num) && strchr("smh", v[n - 1]) && !count) {
                 unit = v[n - 1] == 'h' ? 3600 : v[n - 1] == 'm' ? 60 : 1;
                 num[n - 1] = 0;
         }
         if (str_to_long(num, 0, max, &x) < 0 || x * unit < min || x * unit > max) {
                 fprintf(stderr, "specmesh operator: --%s wants %s %d..%d, not '%s'\n", name,
-                        strcmp(name, "workers") ? "seconds" : "a number", min, max, v);
+                        count ? "a number" : "seconds", min, max, v);
                 return -1;
         }
         *out = (int)(x * unit);
@@ -151,6 +161,8 @@ static int take_flag(struct opts *o, int opt, const char *v)
                 return int_flag("retry-period", v, 1, 3600, &o->retry_s);
         case O_STALL:
                 return int_flag("stall-after", v, 0, 86400, &o->stall_s);
+        case O_WINDOW:
+                return int_flag("observe-window", v, 0, 60000, &o->window_ms);
         case O_IDENTITY:
                 snprintf(o->identity, sizeof(o->identity), "%s", v);
                 return 0;
@@ -187,6 +199,7 @@ static void defaults(struct opts *o)
         o->renew_s = 10;
         o->retry_s = 2;
         o->stall_s = 300;
+        o->window_ms = 1000;
         o->level = LOG_INFO;
         gethostname(host, sizeof(host) - 1);
         snprintf(o->identity, sizeof(o->identity), "%s_%ld", host, (long)getpid());
@@ -210,6 +223,7 @@ static int parse(int argc, char **argv, struct opts *o, struct cli_conn *conn)
             {"retry-period", required_argument, NULL, O_RETRY_S},
             {"identity", required_argument, NULL, O_IDENTITY},
             {"stall-after", required_argument, NULL, O_STALL},
+            {"observe-window", required_argument, NULL, O_WINDOW},
             {"log-level", required_argument, NULL, O_LOG_LEVEL},
             {"log-format", required_argument, NULL, O_LOG_FORMAT},
             {"help", no_argument, NULL, 'h'},
@@ -264,6 +278,10 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                         atomic_store(&h->op->metrics.queue_depth,
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
+                pthread_mutex_lock(&h->op->kafka_writes.mu);
+                atomic_store(&h->op->metrics.kafka_batches, h->op->kafka_writes.batches);
+                atomic_store(&h->op->metrics.kafka_batched, h->op->kafka_writes.pieces);
+                pthread_mutex_unlock(&h->op->kafka_writes.mu);
                 metrics_render(&h->op->metrics, &w->body);
                 metrics_render_process("/proc", &w->body);
                 usage_render(&h->op->usage, &w->body);
@@ -456,7 +474,15 @@ int cmd_operator(int argc, char **argv)
         spec_cache_init(&op.specs);
         metrics_init(&op.metrics, SPECMESH_VERSION);
         op.stall_after_s = o.stall_s;
+        op.share = o.window_ms > 0;
+        engine_shared_init(&op.shared, o.window_ms / 1000.0);
+        op.shared.domains = op_domains;
+        op.shared.domains_arg = &op;
+        combiner_init(&op.kafka_writes, 1000, 64);
+        op.shared.combine = &op.kafka_writes;
         rc = run(&o, &op);
+        combiner_release(&op.kafka_writes);
+        engine_shared_release(&op.shared);
         metrics_release(&op.metrics);
         spec_cache_release(&op.specs);
         curl_global_cleanup();

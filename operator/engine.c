@@ -1,38 +1,167 @@
 #include "operator/engine.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "operator/cli.h"
 #include "pkg/base/err.h"
+#include "pkg/base/map.h"
+#include "pkg/base/vec.h"
 #include "pkg/kafka/kafka.h"
 #include "pkg/kafka/scramcred.h"
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/registry/registry.h"
+#include "pkg/runtime/combine.h"
+#include "pkg/runtime/snapshot.h"
 #include "pkg/base/banned.h"
+
+/* The shared Kafka view's reader (pkg/runtime/snapshot.h calls it): the domains the operator
+ * serves, when it says, else every topic. */
+static void *read_kafka_view(void *arg, struct err *err)
+{
+        struct engine *e = arg;
+        struct map domains;
+        struct kafka_view *v;
+
+        if (!e->shared->domains)
+                return kafka_view_read(e->kafka, NULL, err);
+        map_init(&domains);
+        if (e->shared->domains(e->shared->domains_arg, &domains) < 0) {
+                map_release(&domains, NULL);
+                err_nomem(err);
+                return NULL;
+        }
+        v = kafka_view_read(e->kafka, &domains, err);
+        map_release(&domains, NULL);
+        return v;
+}
+
+static void free_kafka_view(void *v)
+{
+        kafka_view_free(v);
+}
 
 static int kafka_port_observe(void *self, const struct product *want, struct product *have,
                               struct err *err)
 {
-        return kafka_observe(self, want->domain, want->principal, have, err);
+        struct engine *e = self;
+        struct snapshot *s;
+        int rc;
+
+        if (!e->shared)
+                return kafka_observe(e->kafka, want->domain, want->principal, have, err);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                s = snapshot_get(&e->shared->kafka, want->domain, read_kafka_view, e, err);
+                if (!s)
+                        return -1;
+                rc = kafka_view_select(s->data, want->domain, want->principal, have, err);
+                snapshot_put(&e->shared->kafka, s);
+                if (rc != 1)
+                        return rc;
+                /* a domain claimed after the view was read (a bulk load): a new view will
+                 * have it, and serves the others arriving now too */
+                snapshot_wrote(&e->shared->kafka, want->domain);
+        }
+        return kafka_observe(e->kafka, want->domain, want->principal, have, err);
+}
+
+/* After a real apply of `p`'s ops: the shared observation must not serve its domain as it was. */
+static void fence(struct snapshot_cache *c, const struct plan *p, bool dry_run)
+{
+        if (c && !dry_run && p->ops.len > 0 && p->domain)
+                snapshot_wrote(c, p->domain);
+}
+
+/* One plan's Kafka writes, handed to the combiner: the plan, and where its outcome goes. */
+struct kafka_piece {
+        struct plan *p;
+        struct err *err;
+        int rc;
+};
+
+/* The combiner's leader: every piece's plan in one kafka_apply_many() over the leader's own
+ * client (followers' clients stay idle meanwhile). */
+static void apply_pieces(void *arg, void **pieces, size_t n)
+{
+        struct engine *e = arg;
+        struct plan *plans[64];
+        struct err errs[64];
+        int rcs[64];
+
+        for (size_t i = 0; i < n; i++)
+                plans[i] = ((struct kafka_piece *)pieces[i])->p;
+        kafka_apply_many(e->kafka, plans, n, 0, errs, rcs);
+        for (size_t i = 0; i < n; i++) {
+                struct kafka_piece *x = pieces[i];
+                x->rc = rcs[i];
+                if (rcs[i] < 0)
+                        *x->err = errs[i];
+        }
 }
 
 static int kafka_port_apply(void *self, struct plan *p, bool dry_run, struct err *err)
 {
-        return kafka_apply(self, p, dry_run ? KAFKA_APPLY_DRY_RUN : 0, err);
+        struct engine *e = self;
+        struct kafka_piece piece = {p, err, 0};
+
+        if (e->shared && e->shared->combine && !dry_run)
+                combine(e->shared->combine, &piece, apply_pieces, e);
+        else
+                piece.rc = kafka_apply(e->kafka, p, dry_run ? KAFKA_APPLY_DRY_RUN : 0, err);
+        fence(e->shared ? &e->shared->kafka : NULL, p, dry_run);
+        return piece.rc;
 }
 
 static const struct backend_ops kafka_port = {"kafka", kafka_port_observe, kafka_port_apply, NULL};
 
+static void *read_subject_names(void *arg, struct err *err)
+{
+        struct engine *e = arg;
+        struct vec *names = malloc(sizeof(*names));
+
+        if (!names) {
+                err_nomem(err);
+                return NULL;
+        }
+        vec_init(names);
+        if (registry_list_all(e->registry, names, err) < 0) {
+                free(names);
+                return NULL;
+        }
+        return names;
+}
+
+static void free_subject_names(void *v)
+{
+        vec_release(v, free);
+        free(v);
+}
+
 static int registry_port_observe(void *self, const struct product *want, struct product *have,
                                  struct err *err)
 {
-        return registry_observe(self, want->domain, want, have, err);
+        struct engine *e = self;
+        struct snapshot *s;
+        int rc;
+
+        if (!e->shared)
+                return registry_observe(e->registry, want->domain, want, have, err);
+        s = snapshot_get(&e->shared->registry, want->domain, read_subject_names, e, err);
+        if (!s)
+                return -1;
+        rc = registry_observe_listed(e->registry, want->domain, want, s->data, have, err);
+        snapshot_put(&e->shared->registry, s);
+        return rc;
 }
 
 static int registry_port_apply(void *self, struct plan *p, bool dry_run, struct err *err)
 {
-        return registry_apply(self, p, dry_run ? REGISTRY_APPLY_DRY_RUN : 0, err);
+        struct engine *e = self;
+        int rc = registry_apply(e->registry, p, dry_run ? REGISTRY_APPLY_DRY_RUN : 0, err);
+
+        fence(e->shared ? &e->shared->registry : NULL, p, dry_run);
+        return rc;
 }
 
 /* Put `s` (taken; NULL removes) in place of the subject called `name` in `have`. */
@@ -63,7 +192,8 @@ static int registry_port_refresh(void *self, const struct plan_op *op, const str
         const char *name = op->want_subject->name;
         struct subject *s = NULL;
 
-        if (registry_read_subject(self, name, product_subject(want, name), &s, err) < 0)
+        if (registry_read_subject(((struct engine *)self)->registry, name,
+                                  product_subject(want, name), &s, err) < 0)
                 return -1;
         return put_subject(have, name, s) < 0 ? err_nomem(err) : 0;
 }
@@ -88,10 +218,23 @@ int engine_open(struct engine *e, const struct cli_conn *conn, struct err *err)
                         return -1;
                 }
         }
-        e->core.kafka = (struct backend){&kafka_port, e->kafka};
+        e->core.kafka = (struct backend){&kafka_port, e};
         if (e->registry)
-                e->core.registry = (struct backend){&registry_port, e->registry};
+                e->core.registry = (struct backend){&registry_port, e};
         return 0;
+}
+
+void engine_shared_init(struct engine_shared *s, double window_s)
+{
+        memset(s, 0, sizeof(*s));
+        snapshot_cache_init(&s->kafka, window_s, free_kafka_view);
+        snapshot_cache_init(&s->registry, window_s, free_subject_names);
+}
+
+void engine_shared_release(struct engine_shared *s)
+{
+        snapshot_cache_release(&s->kafka);
+        snapshot_cache_release(&s->registry);
 }
 
 void engine_close(struct engine *e)

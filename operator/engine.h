@@ -10,16 +10,41 @@
 #include <stdbool.h>
 
 #include "pkg/reconcile/reconcile.h"
+#include "pkg/runtime/snapshot.h"
 
 struct cli_conn;
 struct err;
+struct combiner;
+struct map;
 struct plan;
 struct product;
 
+/*
+ * What the engines of one process share (the operator's workers, a multi-product apply): one
+ * observation of Kafka and one listing of the registry's subjects per window, fenced by each
+ * domain's writes (pkg/runtime/snapshot.h), instead of each reconcile reading the whole
+ * cluster for its own domain.
+ */
+struct engine_shared {
+        struct snapshot_cache kafka;    /* struct kafka_view * */
+        struct snapshot_cache registry; /* struct vec * of subject names */
+        /* The domains whose topics to read (added to a set: map keys); NULL: every topic. May
+         * fail (-1) only when memory runs out. */
+        int (*domains)(void *arg, struct map *out);
+        void *domains_arg;
+        /* When set: the Kafka writes of the engines' reconciles that arrive together go out
+         * as one request per kind of change (kafka_apply_many); at most 64 plans a batch. */
+        struct combiner *combine;
+};
+
+void engine_shared_init(struct engine_shared *s, double window_s);
+void engine_shared_release(struct engine_shared *s);
+
 struct engine {
         struct kafka *kafka;
-        struct registry *registry; /* NULL when no registry URL is configured */
-        struct reconciler core;    /* the two above behind the ports; timings; before_apply */
+        struct registry *registry;    /* NULL when no registry URL is configured */
+        struct reconciler core;       /* the two above behind the ports; timings; before_apply */
+        struct engine_shared *shared; /* NULL: every observe reads for itself */
 };
 
 enum engine_flags {

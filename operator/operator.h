@@ -13,6 +13,7 @@
 #include "operator/engine.h"
 #include "pkg/reconcile/speccache.h"
 #include "operator/usage.h"
+#include "pkg/runtime/combine.h"
 #include "pkg/runtime/controller.h"
 #include "pkg/runtime/httpd.h"
 #include "pkg/runtime/metrics.h"
@@ -43,7 +44,13 @@ struct operator
         struct spec_cache specs;      /* parsed specs, one per object and generation */
         struct usage_collector usage; /* storage and lag for /metrics and the status */
         int stall_after_s;            /* --stall-after: seconds of retrying before Stalled */
+        struct engine_shared shared;  /* the workers' shared observation (--observe-window) */
+        struct combiner kafka_writes; /* the workers' Kafka writes, batched when they meet */
+        bool share;                   /* false: --observe-window 0, each reconcile reads alone */
 };
+
+/* The domains the cached DataProducts claim, added to `out` (engine_shared.domains). */
+int op_domains(void *arg, struct map *out);
 
 extern const struct controller_ops dp_ops;
 

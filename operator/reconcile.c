@@ -252,6 +252,32 @@ static void find_owner(struct rec *r, const char *domain, bool nested, char *out
                 snprintf(powner, pn, "%s", s.principal_owner);
 }
 
+struct domain_set {
+        struct map *out;
+        int rc;
+};
+
+static void add_domain(void *arg, const char *key, const char *label, const char *created)
+{
+        struct domain_set *d = arg;
+        char domain[300], principal[320];
+
+        (void)key;
+        (void)created;
+        claim_label_split(label, domain, sizeof(domain), principal, sizeof(principal));
+        if (domain[0] && map_put(d->out, domain, NULL, NULL) < 0)
+                d->rc = -1;
+}
+
+int op_domains(void *arg, struct map *out)
+{
+        struct operator* op = arg;
+        struct domain_set d = {out, 0};
+
+        controller_each(&op->ctl, add_domain, &d);
+        return d.rc;
+}
+
 /* The core's on_call hook: a port call's duration and outcome into the metrics. */
 static void backend_called(void *arg, const char *backend, double seconds, enum err_kind kind)
 {
@@ -280,6 +306,7 @@ static int ensure_engine(struct rec *r, struct err *err)
         }
         r->w->engine.core.on_call = backend_called;
         r->w->engine.core.on_call_arg = r->op;
+        r->w->engine.shared = r->op->share ? &r->op->shared : NULL;
         r->w->engine_open = true;
         return 0;
 }

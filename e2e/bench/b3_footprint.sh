@@ -1,8 +1,10 @@
 # B3 — the operator's footprint: resident memory (VmRSS) and CPU while idle with 0, 200 and
 # 1,000 DataProducts, and what one periodic resync of all of them costs in requests to the
 # Kubernetes API, Kafka and the registry (the operator's own counters on /metrics; a resync
-# that finds nothing to change should cost no Kubernetes writes and a fixed number of Kafka
-# requests per DataProduct, whatever its topic count). B3's products have 1 topic and 1 subject
+# that finds nothing to change should cost no Kubernetes writes, and Kafka requests that do not
+# grow with N: the workers share one reading of Kafka per --observe-window, so a resync spread
+# over P seconds costs at most 4 requests per second of it, i.e. <= 4 x P whatever N; registry
+# requests grow with the subjects read, 2 per subject: its latest version and its config). B3's products have 1 topic and 1 subject
 # each (1,000 DataProducts = 1,000 topics of 3 partitions); B2 has the 5-topic shape.
 # Knobs: BENCH_B3_SIZES (default "200 1000"), BENCH_B3_RESYNC (seconds, default 120: longer than one pass over 1,000 products, so that "idle" is idle),
 # BENCH_OP_WORKERS.
@@ -45,6 +47,8 @@ b3_resync() {
         op_wait_quiet
         bench_record "N=$1: resync: reconciles" "$(($(op_metric specmesh_reconcile_total) - r0))" count
         bench_record "N=$1: resync: Kubernetes requests" "$(($(op_metric specmesh_kube_requests_total) - k0))" requests
+        bench_record "N=$1: resync: Kafka requests (total)" "$(($(op_metric specmesh_kafka_requests_total) - a0))" requests
+        bench_record "N=$1: resync: registry requests (total)" "$(($(op_metric specmesh_registry_requests_total) - g0))" requests
         bench_record "N=$1: resync: Kafka requests per DataProduct" \
                 "$(python3 -c 'import sys; print("%.2f" % ((int(sys.argv[1]) - int(sys.argv[2])) / int(sys.argv[3])))' "$(op_metric specmesh_kafka_requests_total)" "$a0" "$1")" requests
         bench_record "N=$1: resync: registry requests per DataProduct" \

@@ -20,7 +20,8 @@ op_prepare_cluster() {
 op_start() {
         op_prepare_cluster || { bench_fail "cannot install the CRD and RBAC"; return 1; }
         "$SPECMESH_BIN" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" \
-                --metrics-addr "127.0.0.1:$OP_PORT" --workers "${BENCH_OP_WORKERS:-2}" "$@" \
+                --namespace "$OP_NS" --metrics-addr "127.0.0.1:$OP_PORT" --workers "${BENCH_OP_WORKERS:-2}" \
+                --log-level "${BENCH_OP_LOG_LEVEL:-info}" "$@" \
                 >>"$BENCH_WORK/operator.log" 2>&1 &
         echo $! >"$BENCH_WORK/op.pid"
         local i

@@ -33,10 +33,10 @@ rc=0
 t_assert_eq "$rc" 2 "plan exit code with changes pending"
 grep -q "$PURCHASE" "$work/plan1.txt" || t_fail "plan does not mention $PURCHASE"
 
-step "apply Big Data London and its neighbours"
-"$SM" apply "$work/bigdatalondon/asyncapi.yaml"
-"$SM" apply "$work/transport/asyncapi.yaml"
-"$SM" apply "$work/heathrow/asyncapi.yaml"
+step "apply Big Data London and its neighbours in one process (one shared observation)"
+"$SM" apply "$work/bigdatalondon/asyncapi.yaml" "$work/transport/asyncapi.yaml" \
+        "$work/heathrow/asyncapi.yaml" | tee "$work/apply1.txt"
+grep -q "^3 products: 3 applied, 0 failed.$" "$work/apply1.txt" || t_fail "no summary of the three"
 
 step "topics exist with the declared partitions (kcat -L)"
 t_assert_eq "$(kafka_partitions "$PURCHASE")" 6 "partitions of $PURCHASE"
@@ -123,6 +123,19 @@ t_assert_eq "$rc" 1 "apply exit code with a shrink"
 grep -q "partitions cannot shrink (8 -> 3)" "$work/shrink.txt" || t_fail "no shrink message"
 t_assert_eq "$(kafka_partitions "$PURCHASE")" 8 "partitions untouched"
 t_assert_eq "$(kafka_topic_config "$ATTENDEE" retention.ms)" 172800000 "other change applied"
+sed -i "s/partitions: 3/partitions: 8/" "$f"
+
+step "several products in one apply: one refused (a shrink), the other still lands"
+t="$work/transport/asyncapi.yaml"
+sed -i "s/partitions: 8/partitions: 3/" "$f"
+sed -i "s/partitions: 2/partitions: 7/" "$t"
+rc=0
+"$SM" apply "$f" "$t" >"$work/batch.txt" 2>&1 || rc=$?
+t_assert_eq "$rc" 1 "exit code: one product failed"
+grep -q "partitions cannot shrink (8 -> 3)" "$work/batch.txt" || t_fail "no shrink message"
+grep -q "^2 products: 1 applied, 1 failed.$" "$work/batch.txt" || t_fail "no summary"
+t_assert_eq "$(kafka_partitions "$PURCHASE")" 8 "the refused product's topic untouched"
+t_assert_eq "$(kafka_partitions "$TRN._public.tube")" 7 "the other product of the same apply grew its topic"
 sed -i "s/partitions: 3/partitions: 8/" "$f"
 
 step "a replication-factor change is refused, never done by recreating the topic"

@@ -83,6 +83,7 @@ static void op_failed(struct run *r, struct plan_op *op, enum err_kind kind, con
                       const char *why)
 {
         op->state = OP_FAILED;
+        op->kind = kind;
         free(op->error);
         op->error = str_printf("%s: %s", what, why);
         r->kind = kafka_apply_kind(r->kind, kind);
@@ -473,8 +474,10 @@ static void run_acls(struct run *r, op_pred pred)
         if (rc < 0)
                 ops_failed(r, ops, n, &e);
         for (size_t i = 0; i < n; i++) /* refused by the broker, one by one */
-                if (ops[i]->state == OP_FAILED)
+                if (ops[i]->state == OP_FAILED) {
+                        ops[i]->kind = ops[i]->kind ? ops[i]->kind : ERR_TERMINAL;
                         r->kind = kafka_apply_kind(r->kind, ERR_TERMINAL);
+                }
         unanswered(r, ops, n);
 out:
         free(ops);
@@ -561,17 +564,64 @@ int kafka_apply_outcome(struct plan *p, enum err_kind kind, struct err *err)
                        first->error ? first->error : "failed");
 }
 
-int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err)
+/* The kind of `p`'s failures, each op's own (a batch of several plans shares one run). */
+static enum err_kind plan_kind(const struct plan *p)
 {
-        struct run r = {k, p, flags & KAFKA_APPLY_DRY_RUN, ERR_NONE};
+        enum err_kind kind = ERR_NONE;
 
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                if (op->state == OP_FAILED && op->resource != PLAN_SUBJECT)
+                        kind = kafka_apply_kind(kind, op->kind ? op->kind : ERR_TERMINAL);
+        }
+        return kind;
+}
+
+int kafka_apply_many(struct kafka *k, struct plan **plans, size_t n, unsigned flags,
+                     struct err *errs, int *rcs)
+{
+        /* one plan whose ops are every plan's (borrowed): each stage is one request for all */
+        struct plan all;
+        struct run r = {k, &all, flags & KAFKA_APPLY_DRY_RUN, ERR_NONE};
+        int failed = 0;
+
+        memset(&all, 0, sizeof(all));
+        vec_init(&all.ops);
+        for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < plans[i]->ops.len; j++) {
+                        if (vec_push(&all.ops, plans[i]->ops.items[j]) < 0) {
+                                /* no memory for the batch: the plans one by one */
+                                vec_release(&all.ops, NULL);
+                                for (size_t x = 0; x < n; x++)
+                                        failed |= (rcs[x] = kafka_apply(k, plans[x], flags,
+                                                                        &errs[x])) < 0;
+                                return failed ? -1 : 0;
+                        }
+                }
+        }
         run_batch(&r, &create_topics);
         run_batch(&r, &grow_partitions);
         run_batch(&r, &alter_configs);
         run_acls(&r, is_acl_create);
         run_quota(&r);
-        kafka_hold_legacy(p); /* a migration removes SpecMesh's ACLs only once ours exist */
+        for (size_t i = 0; i < n;
+             i++) /* a migration removes SpecMesh's ACLs only once ours exist */
+                kafka_hold_legacy(plans[i]);
         run_acls(&r, is_acl_delete);
         run_batch(&r, &delete_topics);
-        return kafka_apply_outcome(p, r.kind, err);
+        vec_release(&all.ops, NULL); /* the ops are the plans' */
+        for (size_t i = 0; i < n; i++) {
+                err_clear(&errs[i]);
+                failed |=
+                    (rcs[i] = kafka_apply_outcome(plans[i], plan_kind(plans[i]), &errs[i])) < 0;
+        }
+        return failed ? -1 : 0;
+}
+
+int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err)
+{
+        int rc;
+
+        kafka_apply_many(k, &p, 1, flags, err, &rc);
+        return rc;
 }

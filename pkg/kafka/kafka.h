@@ -12,10 +12,14 @@
 #ifndef PKG_KAFKA_KAFKA_H
 #define PKG_KAFKA_KAFKA_H
 
+#include <stddef.h>
+
 struct err;
 struct plan;
 struct product;
 struct kafka;
+struct kafka_view;
+struct map;
 
 enum kafka_apply_flags {
         KAFKA_APPLY_DRY_RUN = 1 << 0, /* validate_only where Kafka offers it; skip the rest */
@@ -57,6 +61,36 @@ int kafka_observe(struct kafka *k, const char *domain, const char *principal, st
  * summarising ("2 of 17 Kafka changes failed: <first>").
  */
 int kafka_apply(struct kafka *k, struct plan *p, unsigned flags, struct err *err);
+
+/*
+ * kafka_apply() of several plans at once (of different domains: the operator's workers, a
+ * batch): each kind of change is one request for all of them (one CreateTopics, one
+ * CreateAcls, ...), in kafka_apply()'s order, and each op's result goes back to its plan. One
+ * plan's failure does not fail another: rcs[i] and errs[i] are what kafka_apply() would have
+ * returned for plans[i]. Returns 0 when every plan went through, else -1.
+ */
+int kafka_apply_many(struct kafka *k, struct plan **plans, size_t n, unsigned flags,
+                     struct err *errs, int *rcs);
+
+/*
+ * One observation of the whole cluster, to be shared by every reconcile of a short window (the
+ * operator's fleet) instead of each reading the whole cluster for its own domain: the topics
+ * with their partitions, replication and dynamic configs, every ACL binding, every named
+ * user's quota, in four requests whatever the number of products. `domains` (a set of domain
+ * names; NULL: every topic) limits the topics read to those the domains own, so that a large
+ * cluster's other topics cost no DescribeConfigs. Immutable once read, so threads may select
+ * from one view at the same time. NULL with `err` set on failure.
+ */
+struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, struct err *err);
+void kafka_view_free(struct kafka_view *v);
+
+/*
+ * Append to `have` exactly what kafka_observe() would for `domain` and `principal`, taken from
+ * the view. Returns 0; 1 when the view did not read `domain`'s topics (observe it directly);
+ * -1 with `err` set (out of memory).
+ */
+int kafka_view_select(const struct kafka_view *v, const char *domain, const char *principal,
+                      struct product *have, struct err *err);
 
 /* The number of admin requests sent so far (for the benchmarks and tests). */
 unsigned long kafka_request_count(const struct kafka *k);

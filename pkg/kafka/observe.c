@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pkg/base/err.h"
+#include "pkg/base/map.h"
 #include "pkg/base/str.h"
 #include "pkg/kafka/internal.h"
 #include "pkg/kwire/acls.h"
@@ -11,9 +12,28 @@
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-/* Topics of the domain from one metadata request: partitions and replication factor. */
-static int observe_topics(struct kafka *k, const char *domain, struct product *have,
-                          struct err *err)
+/* Whether `topic` is owned by one of `domains` (a set of domain names). */
+static bool owned_by_any(const char *topic, const struct map *domains)
+{
+        char prefix[512];
+        size_t n = strlen(topic);
+
+        if (n >= sizeof(prefix))
+                return false;
+        memcpy(prefix, topic, n + 1);
+        for (char *dot = strchr(prefix, '.'); dot; dot = strchr(dot + 1, '.')) {
+                *dot = '\0';
+                if (map_has(domains, prefix) && model_topic_owned(topic, prefix))
+                        return true;
+                *dot = '.';
+        }
+        return false;
+}
+
+/* Topics of the domain (every topic when `domain` is NULL; then only those of `domains` when
+ * that is not NULL) from one metadata request: partitions and replication factor. */
+static int observe_topics(struct kafka *k, const char *domain, const struct map *domains,
+                          struct product *have, struct err *err)
 {
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t e = rd_kafka_metadata(k->rk, 1, NULL, &md, KAFKA_TIMEOUT_MS);
@@ -26,7 +46,8 @@ static int observe_topics(struct kafka *k, const char *domain, struct product *h
                 const rd_kafka_metadata_topic_t *mt = &md->topics[i];
                 struct topic *t;
                 /* the domain's own names only: a longer domain's topics are not ours */
-                if (mt->err || !model_topic_owned(mt->topic, domain))
+                if (mt->err || (domain && !model_topic_owned(mt->topic, domain)) ||
+                    (!domain && domains && !owned_by_any(mt->topic, domains)))
                         continue;
                 t = topic_new(mt->topic, mt->partition_cnt,
                               mt->partition_cnt ? mt->partitions[0].replica_cnt : -1);
@@ -104,7 +125,7 @@ static void acl_free_item(void *x)
 }
 
 /* Every ACL in one DescribeAcls (our own client: librdkafka cannot read TRANSACTIONAL_ID
- * bindings), keeping those the domain owns. */
+ * bindings), keeping those the domain owns (all of them when `domain` is NULL). */
 static int observe_acls(struct kafka *k, const char *domain, const char *principal,
                         struct product *have, struct err *err)
 {
@@ -118,7 +139,7 @@ static int observe_acls(struct kafka *k, const char *domain, const char *princip
                 goto out;
         for (size_t i = 0; i < all.len; i++) {
                 struct acl *a = all.items[i];
-                if (!model_acl_owned(a, domain, principal))
+                if (domain && !model_acl_owned(a, domain, principal))
                         continue;
                 if (vec_push(&have->acls, a) < 0)
                         goto out;
@@ -144,10 +165,103 @@ static int observe_quota(struct kafka *k, const char *principal, struct product 
 int kafka_observe(struct kafka *k, const char *domain, const char *principal, struct product *have,
                   struct err *err)
 {
-        if (observe_topics(k, domain, have, err) < 0 || observe_configs(k, have, err) < 0 ||
+        if (observe_topics(k, domain, NULL, have, err) < 0 || observe_configs(k, have, err) < 0 ||
             observe_acls(k, domain, principal, have, err) < 0 ||
             observe_quota(k, principal, have, err) < 0)
                 return -1;
+        product_sort(have);
+        return 0;
+}
+
+/*
+ * The shared observation. One Metadata, one DescribeConfigs, one DescribeAcls and one
+ * DescribeClientQuotas for the whole cluster, whatever the number of products that read it.
+ */
+struct kafka_view {
+        struct product *all; /* the topics (with their dynamic configs), every ACL binding */
+        struct vec quotas;   /* struct quota *: every named user's */
+        struct map domains;  /* the domains whose topics were read; empty: every domain */
+        bool every_domain;
+};
+
+void kafka_view_free(struct kafka_view *v)
+{
+        if (!v)
+                return;
+        product_free(v->all);
+        map_release(&v->domains, NULL);
+        for (size_t i = 0; i < v->quotas.len; i++)
+                quota_free(v->quotas.items[i]);
+        vec_release(&v->quotas, NULL);
+        free(v);
+}
+
+struct kafka_view *kafka_view_read(struct kafka *k, const struct map *domains, struct err *err)
+{
+        struct kafka_view *v = calloc(1, sizeof(*v));
+        size_t it = 0;
+        struct map_ent *e = NULL;
+
+        if (!v) {
+                err_nomem(err);
+                return NULL;
+        }
+        vec_init(&v->quotas);
+        map_init(&v->domains);
+        v->every_domain = !domains;
+        v->all = product_new();
+        while (domains && v->all && map_next(domains, &it, &e))
+                if (map_put(&v->domains, e->key, NULL, NULL) < 0)
+                        break;
+        if (!v->all || (domains && v->domains.len != domains->len)) {
+                err_nomem(err);
+                kafka_view_free(v);
+                return NULL;
+        }
+        if (observe_topics(k, NULL, domains, v->all, err) < 0 ||
+            observe_configs(k, v->all, err) < 0 || observe_acls(k, NULL, NULL, v->all, err) < 0 ||
+            !kafka_own_conn(k, err) ||
+            (k->requests++, kafka_quota_describe_all(k->quota_conn, &v->quotas, err)) < 0) {
+                kafka_view_free(v);
+                return NULL;
+        }
+        return v;
+}
+
+int kafka_view_select(const struct kafka_view *v, const char *domain, const char *principal,
+                      struct product *have, struct err *err)
+{
+        const char *user = str_starts_with(principal, "User:") ? principal + 5 : principal;
+
+        if (!v->every_domain && !map_has(&v->domains, domain))
+                return 1; /* its topics were not read */
+        for (size_t i = 0; i < v->all->topics.len; i++) {
+                const struct topic *t = v->all->topics.items[i];
+                struct topic *copy;
+                if (!model_topic_owned(t->name, domain))
+                        continue;
+                copy = topic_dup(t);
+                if (!copy || vec_push(&have->topics, copy) < 0) {
+                        topic_free(copy);
+                        return err_nomem(err);
+                }
+        }
+        for (size_t i = 0; i < v->all->acls.len; i++) {
+                const struct acl *a = v->all->acls.items[i];
+                struct acl *copy;
+                if (!model_acl_owned(a, domain, principal))
+                        continue;
+                copy = acl_dup(a);
+                if (!copy || vec_push(&have->acls, copy) < 0) {
+                        acl_free(copy);
+                        return err_nomem(err);
+                }
+        }
+        for (size_t i = 0; i < v->quotas.len && !have->quota; i++) {
+                const struct quota *q = v->quotas.items[i];
+                if (strcmp(q->user, user) == 0 && !(have->quota = quota_dup(q)))
+                        return err_nomem(err);
+        }
         product_sort(have);
         return 0;
 }

@@ -8,13 +8,15 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
+#include "pkg/base/vec.h"
 #include "pkg/kwire/kconn.h"
 #include "pkg/kwire/kproto.h"
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-#define MATCH_EXACT 0
-#define MAX_ENTRIES 4096
+#define MATCH_EXACT     0
+#define MATCH_SPECIFIED 2 /* any named entity (not the default one) */
+#define MAX_ENTRIES     (1 << 20)
 
 void quota_encode_describe(struct buf *b, int16_t version, int32_t correlation, const char *user)
 {
@@ -26,9 +28,9 @@ void quota_encode_describe(struct buf *b, int16_t version, int32_t correlation, 
         else
                 kw_request(b, KAFKA_API_DESCRIBE_CLIENT_QUOTAS, version, correlation,
                            KCONN_CLIENT_ID);
-        kw_array(b, flex, 1); /* one component: user = <user> */
+        kw_array(b, flex, 1); /* one component: user = <user>, or any named user */
         kw_string(b, flex, "user");
-        kw_i8(b, MATCH_EXACT);
+        kw_i8(b, user ? MATCH_EXACT : MATCH_SPECIFIED);
         kw_string(b, flex, user);
         kw_end(b, flex);
         kw_i8(b, 1); /* strict: only entities with exactly these components */
@@ -80,20 +82,28 @@ void quota_encode_alter(struct buf *b, int16_t version, int32_t correlation,
         kw_finish(b);
 }
 
-/* Whether an entity is exactly user=<user>; reads it either way. */
-static bool read_entity(struct kreader *r, bool flex, const char *user)
+/* The name of an entity that is exactly user=<name> (caller frees), else NULL; reads it
+ * either way. */
+static char *read_entity(struct kreader *r, bool flex)
 {
         int32_t n = kr_array(r, flex, 16);
-        bool match = n == 1;
+        char *user = NULL;
 
         for (int32_t i = 0; i < n && !r->bad; i++) {
                 char *type = kr_string(r, flex), *name = kr_string(r, flex);
                 kr_end(r, flex);
-                match = match && str_eq(type, "user") && str_eq(name, user);
+                if (n == 1 && str_eq(type, "user") && name) {
+                        user = name;
+                        name = NULL;
+                }
                 free(type);
                 free(name);
         }
-        return match && !r->bad;
+        if (r->bad) {
+                free(user);
+                user = NULL;
+        }
+        return user;
 }
 
 /* One entry's values into `q` (NULL: read and drop them). Unknown keys are ignored. */
@@ -125,51 +135,79 @@ static int broker_error(struct err *err, const char *what, int16_t code, const c
                        kafka_error_name(code), code);
 }
 
-/* The entries of a successful describe; *out stays NULL when none matches. */
-static int read_entries(struct kreader *r, bool flex, const char *user, struct quota **out,
-                        struct err *err)
+/*
+ * The entries of a successful describe: user=<user>'s into *one (stays NULL when none
+ * matches), or, with `user` NULL, every user's appended to `all`.
+ */
+static int read_entries(struct kreader *r, bool flex, const char *user, struct quota **one,
+                        struct vec *all, struct err *err)
 {
         int32_t n = kr_array(r, flex, MAX_ENTRIES);
 
         for (int32_t i = 0; i < n && !r->bad; i++) {
-                bool mine = read_entity(r, flex, user);
-                if (mine && !*out)
-                        *out = quota_new(user);
-                if (mine && !*out)
-                        return err_nomem(err);
-                read_values(r, flex, mine ? *out : NULL);
+                char *name = read_entity(r, flex);
+                struct quota *q = NULL;
+                if (name && (user ? str_eq(name, user) && !*one : true)) {
+                        q = quota_new(name);
+                        if (!q || (all ? vec_push(all, q) : (*one = q, 0)) < 0) {
+                                quota_free(q);
+                                free(name);
+                                return err_nomem(err);
+                        }
+                }
+                free(name);
+                read_values(r, flex, q);
                 kr_end(r, flex);
         }
         kr_end(r, flex);
         return 0;
 }
 
-int quota_decode_describe(struct kreader *r, int16_t version, const char *user, struct quota **out,
-                          struct err *err)
+/* The common part of both decodes: header, error code, entries. */
+static int decode_describe(struct kreader *r, int16_t version, const char *user, struct quota **one,
+                           struct vec *all, struct err *err)
 {
         bool flex = version >= 1;
         char what[300], *msg;
         int16_t code;
         int rc = -1;
 
-        *out = NULL;
-        snprintf(what, sizeof(what), "describe client quotas of user=%s", user);
+        snprintf(what, sizeof(what), "describe client quotas of %s%s", user ? "user=" : "",
+                 user ? user : "every user");
         kr_end(r, flex); /* response header v1 */
         kr_i32(r);       /* throttle */
         code = kr_i16(r);
         msg = kr_string(r, flex);
         if (!r->bad && code != 0)
                 broker_error(err, what, code, msg);
-        else if (read_entries(r, flex, user, out, err) == 0 && r->bad)
+        else if (read_entries(r, flex, user, one, all, err) == 0 && r->bad)
                 err_set(err, ERR_INTERNAL, "%s: malformed response", what);
         else if (!r->bad)
                 rc = 0;
-        if (rc < 0) {
-                quota_free(*out);
-                *out = NULL;
-        }
         free(msg);
         return rc;
+}
+
+int quota_decode_describe(struct kreader *r, int16_t version, const char *user, struct quota **out,
+                          struct err *err)
+{
+        *out = NULL;
+        if (decode_describe(r, version, user, out, NULL, err) == 0)
+                return 0;
+        quota_free(*out);
+        *out = NULL;
+        return -1;
+}
+
+int quota_decode_describe_all(struct kreader *r, int16_t version, struct vec *out, struct err *err)
+{
+        size_t before = out->len;
+
+        if (decode_describe(r, version, NULL, NULL, out, err) == 0)
+                return 0;
+        while (out->len > before)
+                quota_free(out->items[--out->len]);
+        return -1;
 }
 
 int quota_decode_alter(struct kreader *r, int16_t version, struct err *err)
@@ -219,14 +257,15 @@ static int16_t pick(struct kconn *c, int16_t api, const char *name, struct err *
         return v;
 }
 
-int kafka_quota_describe(struct kconn *c, const char *user, struct quota **out, struct err *err)
+/* One DescribeClientQuotas for `user` (NULL: every user) decoded into *one or `all`. */
+static int describe(struct kconn *c, const char *user, struct quota **one, struct vec *all,
+                    struct err *err)
 {
         int16_t v = pick(c, KAFKA_API_DESCRIBE_CLIENT_QUOTAS, "DescribeClientQuotas", err);
         struct buf req, body;
         struct kreader r;
         int rc = -1;
 
-        *out = NULL;
         if (v < 0)
                 return -1;
         buf_init(&req, (size_t)64 * 1024);
@@ -234,13 +273,25 @@ int kafka_quota_describe(struct kconn *c, const char *user, struct quota **out, 
         quota_encode_describe(&req, v, kconn_next_id(c), user);
         if (kconn_call(c, &req, &body, err) == 0) {
                 kr_init(&r, body.data, body.len);
-                rc = quota_decode_describe(&r, v, user, out, err);
+                rc = all ? quota_decode_describe_all(&r, v, all, err)
+                         : quota_decode_describe(&r, v, user, one, err);
                 if (rc < 0)
                         err_prefix(err, "kafka %s", c->peer);
         }
         buf_release(&req);
         buf_release(&body);
         return rc;
+}
+
+int kafka_quota_describe(struct kconn *c, const char *user, struct quota **out, struct err *err)
+{
+        *out = NULL;
+        return describe(c, user, out, NULL, err);
+}
+
+int kafka_quota_describe_all(struct kconn *c, struct vec *out, struct err *err)
+{
+        return describe(c, NULL, NULL, out, err);
 }
 
 int kafka_quota_alter(struct kconn *c, const struct quota *want, const struct quota *have,

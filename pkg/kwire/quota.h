@@ -20,6 +20,7 @@ struct kconn;
 struct kprops;
 struct kreader;
 struct quota;
+struct vec;
 
 /*
  * Connect and authenticate as the properties say, with `timeout_ms` for the connect and for
@@ -42,6 +43,13 @@ void kconn_close(struct kconn *c);
 int kafka_quota_describe(struct kconn *c, const char *user, struct quota **out, struct err *err);
 
 /*
+ * Every named user's quota (entities of exactly one component, user=<name>; the default user's
+ * is not ours) appended to `out` (struct quota *), in one request. Returns 0, or -1 with `err`
+ * set (`out` then unchanged).
+ */
+int kafka_quota_describe_all(struct kconn *c, struct vec *out, struct err *err);
+
+/*
  * Make user=<user>'s quota equal `want`: set the keys `want` has and remove the keys only
  * `have` has; `want` NULL removes all of have's keys. The user is want's (else have's). Does
  * nothing when there is nothing to send. Returns 0, or -1 with the broker's per-entity error
@@ -51,7 +59,7 @@ int kafka_quota_describe(struct kconn *c, const char *user, struct quota **out, 
 int kafka_quota_alter(struct kconn *c, const struct quota *want, const struct quota *have,
                       struct err *err);
 
-/* DescribeClientQuotas (v0 or v1) for exactly user=`user`. */
+/* DescribeClientQuotas (v0 or v1) for exactly user=`user`, or every named user when NULL. */
 void quota_encode_describe(struct buf *b, int16_t version, int32_t correlation, const char *user);
 
 /* AlterClientQuotas (v0 or v1) with the operations kafka_quota_alter() describes. */
@@ -65,6 +73,9 @@ void quota_encode_alter(struct buf *b, int16_t version, int32_t correlation,
  */
 int quota_decode_describe(struct kreader *r, int16_t version, const char *user, struct quota **out,
                           struct err *err);
+
+/* The same for a describe of every user: each named user's quota appended to `out`. */
+int quota_decode_describe_all(struct kreader *r, int16_t version, struct vec *out, struct err *err);
 
 /* Decode an AlterClientQuotas response body: 0, or -1 with the first entity's error. */
 int quota_decode_alter(struct kreader *r, int16_t version, struct err *err);

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pkg/base/err.h"
 #include "pkg/base/vec.h"
 
 struct err;
@@ -64,7 +65,8 @@ struct plan_op {
         bool set_compatibility; /* PUT /config/<subject> */
         /* Outcome, filled in by whoever carries the op out. */
         enum plan_op_state state;
-        char *error; /* OP_FAILED: why, one line */
+        char *error;        /* OP_FAILED: why, one line */
+        enum err_kind kind; /* OP_FAILED: whether a retry may heal it (ERR_NONE: not said) */
 };
 
 /* Something the plan cannot do for one resource, reported as a condition; the rest proceeds. */

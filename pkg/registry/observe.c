@@ -123,21 +123,23 @@ out:
 
 /*
  * Every subject whose name starts with `domain` + ".", appended to `names` (others may be
- * included: callers filter). Apicurio answers at most 1,000 names per GET /subjects, so the
- * list is read in pages (offset/limit); subjectPrefix narrows it on registries that know it
- * (Confluent) and is ignored by the others. A registry that ignores offset/limit answers
- * everything on the first page.
+ * included: callers filter); every subject when `domain` is NULL. Apicurio answers at most 1,000
+ * names per GET /subjects, so the list is read in pages (offset/limit); subjectPrefix narrows it on
+ * registries that know it (Confluent) and is ignored by the others. A registry that ignores
+ * offset/limit answers everything on the first page.
  */
 static int list_subjects(struct registry *r, const char *domain, struct vec *names, struct err *err)
 {
-        char *prefix = ccompat_url_encode(domain), *first = NULL;
+        char *prefix = ccompat_url_encode(domain ? domain : ""), *first = NULL;
         int rc = -1;
 
         for (size_t offset = 0; prefix;) {
                 struct reply rp = {0};
                 size_t before = names->len, got;
-                char *path = str_printf("/subjects?subjectPrefix=%s.&offset=%zu&limit=%d", prefix,
-                                        offset, SUBJECTS_PAGE);
+                char *path =
+                    domain ? str_printf("/subjects?subjectPrefix=%s.&offset=%zu&limit=%d", prefix,
+                                        offset, SUBJECTS_PAGE)
+                           : str_printf("/subjects?offset=%zu&limit=%d", offset, SUBJECTS_PAGE);
                 int pc = path ? registry_call(r, "GET", path, NULL, &rp, err) : err_nomem(err);
                 if (pc == 0)
                         pc = ccompat_parse_subjects(rp.json, names, err);
@@ -190,15 +192,40 @@ static int add_wanted(size_t listed, const struct product *want, struct vec *nam
         return 0;
 }
 
-int registry_observe(struct registry *r, const char *domain, const struct product *want,
-                     struct product *have, struct err *err)
+int registry_list_all(struct registry *r, struct vec *names, struct err *err)
+{
+        size_t before = names->len;
+
+        if (list_subjects(r, NULL, names, err) == 0)
+                return 0;
+        while (names->len > before)
+                free(names->items[--names->len]);
+        return -1;
+}
+
+int registry_observe_listed(struct registry *r, const char *domain, const struct product *want,
+                            const struct vec *listed, struct product *have, struct err *err)
 {
         struct vec names = VEC_INIT;
         struct subject *s = NULL;
         int rc = -1;
 
-        if (list_subjects(r, domain, &names, err) < 0 ||
-            add_wanted(names.len, want, &names, err) < 0)
+        /* the domain's names from the listing (the same filter as below: cheap to apply twice) */
+        for (size_t i = 0; listed && i < listed->len; i++) {
+                char *copy;
+                if (!ccompat_observes(listed->items[i], domain, want))
+                        continue;
+                copy = str_dup(listed->items[i]);
+                if (!copy || vec_push(&names, copy) < 0) {
+                        free(copy);
+                        err_nomem(err);
+                        goto out;
+                }
+        }
+        /* A listing of every subject is complete: a wanted subject it lacks does not exist
+         * (a domain's own writes fence the listing), so there is nothing to probe. */
+        if (!listed && (list_subjects(r, domain, &names, err) < 0 ||
+                        add_wanted(names.len, want, &names, err) < 0))
                 goto out;
         for (size_t i = 0; i < names.len; i++) {
                 if (!ccompat_observes(names.items[i], domain, want))
@@ -218,6 +245,12 @@ out:
         subject_free(s);
         vec_release(&names, free);
         return rc;
+}
+
+int registry_observe(struct registry *r, const char *domain, const struct product *want,
+                     struct product *have, struct err *err)
+{
+        return registry_observe_listed(r, domain, want, NULL, have, err);
 }
 
 int registry_read_subject(struct registry *r, const char *name, const struct subject *want,

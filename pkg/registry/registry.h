@@ -17,6 +17,7 @@
 struct err;
 struct plan;
 struct product;
+struct vec;
 struct registry;
 struct subject;
 
@@ -70,6 +71,22 @@ const char *registry_url(const struct registry *r);
  */
 int registry_observe(struct registry *r, const char *domain, const struct product *want,
                      struct product *have, struct err *err);
+
+/*
+ * Every subject's name (char *, appended to `names`), paged as registry_observe() lists: one
+ * listing to share among the observations of many domains. Returns 0, or -1 with `err` set
+ * (`names` then unchanged).
+ */
+int registry_list_all(struct registry *r, struct vec *names, struct err *err);
+
+/*
+ * registry_observe() with the listing given: the names of `listed` (from registry_list_all(),
+ * possibly a little older than now, but not older than the domain's last write) instead of a
+ * GET /subjects of its own; being complete, it also spares probing wanted subjects it lacks.
+ * NULL: list, as registry_observe().
+ */
+int registry_observe_listed(struct registry *r, const char *domain, const struct product *want,
+                            const struct vec *listed, struct product *have, struct err *err);
 
 /*
  * Carry out the pending PLAN_SUBJECT ops of `p` in order, recording op->state and op->error:

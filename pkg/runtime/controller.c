@@ -114,7 +114,9 @@ static void nap(struct controller *c, uint32_t ms)
 }
 
 /* Store `cur` (taken; NULL when it could not be made) under `key` and queue the key when it
- * matters. Cache lock held. */
+ * matters: a change to a known object (an edit, a deletion) in the workqueue's high lane; an
+ * object new to the cache (the first list, a bulk load) in the low lane, with the resyncs, so
+ * that one user's edit is not queued behind a thousand new objects. Cache lock held. */
 static void upsert_locked(struct controller *c, const char *key, struct cached *cur)
 {
         struct cached *old = NULL;
@@ -124,7 +126,9 @@ static void upsert_locked(struct controller *c, const char *key, struct cached *
                 wq_add(&c->queue, key); /* the worker finds the old entry; a relist repairs */
                 return;
         }
-        if (!old || relevant(old, cur))
+        if (!old)
+                wq_add_low(&c->queue, key);
+        else if (relevant(old, cur))
                 wq_add(&c->queue, key);
         cached_free(old);
 }
@@ -319,22 +323,39 @@ static void *watcher(void *arg)
         return NULL;
 }
 
-/* The resync thread: every resync_s, queue every cached key. */
+/* Which second of the resync period `key` is re-checked in (FNV-1a: spread evenly). */
+static uint32_t resync_slot(const char *key, uint32_t slots)
+{
+        uint32_t h = 2166136261u;
+
+        for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+                h = (h ^ *p) * 16777619u;
+        return h % slots;
+}
+
+/*
+ * The resync thread: every key once per resync_s, spread over the period (each second the keys
+ * of that second's slot) rather than all at once, and in the workqueue's low lane, so that
+ * changes are served first.
+ */
 static void *resyncer(void *arg)
 {
         struct controller *c = arg;
+        uint32_t slots = c->cfg.resync_s, slot = 0;
 
         pthread_mutex_lock(&c->mu);
         while (!atomic_load(&c->stop)) {
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_sec += c->cfg.resync_s;
+                ts.tv_sec += 1;
                 if (pthread_cond_timedwait(&c->wake, &c->mu, &ts) == 0 || atomic_load(&c->stop))
                         continue;
+                slot = (slot + 1) % slots;
                 size_t it = 0;
                 struct map_ent *e = NULL;
                 while (map_next(&c->cache, &it, &e))
-                        wq_add(&c->queue, e->key);
+                        if (resync_slot(e->key, slots) == slot)
+                                wq_add_low(&c->queue, e->key);
         }
         pthread_mutex_unlock(&c->mu);
         return NULL;

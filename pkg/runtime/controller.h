@@ -4,7 +4,9 @@
  * bookmarks; relist on 410 Gone; back off with jitter on errors) and queues the keys
  * ("namespace/name") of objects that changed; worker threads take keys from the workqueue and
  * call `reconcile` with the latest cached object — never with the watch event itself; a resync
- * thread queues every key periodically so drift made outside Kubernetes is corrected.
+ * thread queues every key once per period, spread over it, so drift made outside Kubernetes is
+ * corrected. Edits and deletions of known objects go first; new objects and resyncs follow
+ * (the workqueue's two lanes).
  *
  * The cache keeps each object as compact JSON text without metadata.managedFields and
  * kubectl's last-applied-configuration annotation (json-c trees cost ~30x the text), plus

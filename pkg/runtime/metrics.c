@@ -191,6 +191,12 @@ int metrics_render(struct metrics *m, struct buf *out)
                 atomic_load(&m->kafka_requests), "counter");
         counter(out, "specmesh_registry_requests_total", "Schema-registry requests by reconciles.",
                 atomic_load(&m->registry_requests), "counter");
+        counter(out, "specmesh_kafka_write_batches_total",
+                "Batches of Kafka writes sent (each one request per kind of change).",
+                atomic_load(&m->kafka_batches), "counter");
+        counter(out, "specmesh_kafka_write_batch_products_total",
+                "Products whose Kafka writes went out in those batches.",
+                atomic_load(&m->kafka_batched), "counter");
         counter(out, "specmesh_workqueue_depth", "Keys waiting in the workqueue.",
                 atomic_load(&m->queue_depth), "gauge");
         counter(out, "specmesh_dataproducts", "DataProducts in the cache.",

@@ -46,6 +46,8 @@ struct metrics {
         atomic_ulong registry_requests; /* schema-registry requests sent by reconciles */
         atomic_ulong queue_depth;       /* set by the controller before rendering */
         atomic_ulong objects;           /* objects in the cache */
+        atomic_ulong kafka_batches;     /* Kafka write batches sent (set before rendering) */
+        atomic_ulong kafka_batched;     /* products' Kafka writes in those batches */
         atomic_int leader;              /* 1 while this instance leads */
         struct metrics_hist reconcile;  /* reconcile durations */
         struct metrics_hist backend[METRICS_BACKENDS];                  /* request durations */

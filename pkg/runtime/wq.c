@@ -11,6 +11,10 @@
 #include "pkg/base/str.h"
 #include "pkg/base/banned.h"
 
+/* The lane a dirty key waits in (its value in `dirty`). */
+#define LANE_HIGH NULL
+#define LANE_LOW  ((void *)1)
+
 struct wq_delayed {
         double due; /* clock_now() seconds */
         char key[];
@@ -27,6 +31,7 @@ void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms)
         pthread_cond_init(&q->cond, &attr);
         pthread_condattr_destroy(&attr);
         vec_init(&q->queue);
+        vec_init(&q->low);
         vec_init(&q->delayed);
         map_init(&q->dirty);
         map_init(&q->active);
@@ -40,8 +45,11 @@ void wq_release(struct wq *q)
 {
         for (size_t i = q->head; i < q->queue.len; i++)
                 free(q->queue.items[i]);
-        q->queue.len = 0;
+        for (size_t i = q->low_head; i < q->low.len; i++)
+                free(q->low.items[i]);
+        q->queue.len = q->low.len = 0;
         vec_release(&q->queue, NULL);
+        vec_release(&q->low, NULL);
         vec_release(&q->delayed, free);
         map_release(&q->dirty, NULL);
         map_release(&q->active, NULL);
@@ -50,32 +58,35 @@ void wq_release(struct wq *q)
         pthread_mutex_destroy(&q->mu);
 }
 
-/* Append to the FIFO, compacting the consumed front now and then. Lock held. Returns 0, or -1
+/* Append to a FIFO, compacting the consumed front now and then. Lock held. Returns 0, or -1
  * when memory runs out (the key is then not queued). */
-static int push(struct wq *q, const char *key)
+static int push(struct vec *fifo, size_t *head, const char *key)
 {
         char *copy = str_dup(key);
 
         if (!copy)
                 return -1;
-        if (q->head > 64 && q->head * 2 > q->queue.len) {
-                memmove(q->queue.items, q->queue.items + q->head,
-                        (q->queue.len - q->head) * sizeof(void *));
-                q->queue.len -= q->head;
-                q->head = 0;
+        if (*head > 64 && *head * 2 > fifo->len) {
+                memmove(fifo->items, fifo->items + *head, (fifo->len - *head) * sizeof(void *));
+                fifo->len -= *head;
+                *head = 0;
         }
-        if (vec_push(&q->queue, copy) < 0) {
+        if (vec_push(fifo, copy) < 0) {
                 free(copy);
                 return -1;
         }
         return 0;
 }
 
-/* Queue a dirty key; when that fails, forget that it is dirty, so that it is not "queued"
- * forever in `dirty` while in no queue (every later add would be dropped). Lock held. */
+/* Queue a dirty key in its lane; when that fails, forget that it is dirty, so that it is not
+ * "queued" forever in `dirty` while in no queue (every later add would be dropped). Lock
+ * held. */
 static int push_dirty(struct wq *q, const char *key)
 {
-        if (push(q, key) == 0) {
+        int rc = map_get(&q->dirty, key) == LANE_LOW ? push(&q->low, &q->low_head, key)
+                                                     : push(&q->queue, &q->head, key);
+
+        if (rc == 0) {
                 pthread_cond_signal(&q->cond);
                 return 0;
         }
@@ -83,12 +94,19 @@ static int push_dirty(struct wq *q, const char *key)
         return -1;
 }
 
-/* The add itself. Lock held. */
-static int add_locked(struct wq *q, const char *key)
+/* The add itself. Lock held. A key waiting in the low lane that is added to the high one moves
+ * there (its low entry is skipped when it comes up). */
+static int add_locked(struct wq *q, const char *key, void *lane)
 {
-        if (q->shutting_down || map_has(&q->dirty, key))
+        if (q->shutting_down)
                 return 0;
-        if (map_put(&q->dirty, key, NULL, NULL) < 0)
+        if (map_has(&q->dirty, key)) {
+                if (lane == LANE_LOW || map_get(&q->dirty, key) == LANE_HIGH)
+                        return 0;
+                map_put(&q->dirty, key, LANE_HIGH, NULL); /* replaces: cannot fail */
+                return map_has(&q->active, key) ? 0 : push_dirty(q, key);
+        }
+        if (map_put(&q->dirty, key, lane, NULL) < 0)
                 return -1;
         if (map_has(&q->active, key)) /* wq_done queues it */
                 return 0;
@@ -100,7 +118,17 @@ int wq_add(struct wq *q, const char *key)
         int rc;
 
         pthread_mutex_lock(&q->mu);
-        rc = add_locked(q, key);
+        rc = add_locked(q, key, LANE_HIGH);
+        pthread_mutex_unlock(&q->mu);
+        return rc;
+}
+
+int wq_add_low(struct wq *q, const char *key)
+{
+        int rc;
+
+        pthread_mutex_lock(&q->mu);
+        rc = add_locked(q, key, LANE_LOW);
         pthread_mutex_unlock(&q->mu);
         return rc;
 }
@@ -166,7 +194,7 @@ static double promote(struct wq *q, double now)
                 struct wq_delayed *d = q->delayed.items[i];
                 if (d->due <= now) {
                         vec_remove(&q->delayed, i);
-                        add_locked(q, d->key);
+                        add_locked(q, d->key, LANE_HIGH);
                         free(d);
                         continue;
                 }
@@ -198,6 +226,22 @@ static void wait_until(struct wq *q, double due)
         pthread_cond_timedwait(&q->cond, &q->mu, &ts);
 }
 
+/*
+ * The next key of a lane that is still due there: dirty in this lane and not being processed.
+ * Entries left behind by a move to the high lane are dropped. Lock held. NULL when none.
+ */
+static char *pop(struct wq *q, struct vec *fifo, size_t *head, void *lane)
+{
+        while (*head < fifo->len) {
+                char *key = fifo->items[(*head)++];
+                if (map_has(&q->dirty, key) && map_get(&q->dirty, key) == lane &&
+                    !map_has(&q->active, key))
+                        return key;
+                free(key);
+        }
+        return NULL;
+}
+
 char *wq_get(struct wq *q)
 {
         char *key = NULL;
@@ -205,8 +249,10 @@ char *wq_get(struct wq *q)
         pthread_mutex_lock(&q->mu);
         while (!q->shutting_down) {
                 double next = promote(q, clock_now());
-                if (q->head < q->queue.len) {
-                        key = q->queue.items[q->head++];
+                key = pop(q, &q->queue, &q->head, LANE_HIGH);
+                if (!key)
+                        key = pop(q, &q->low, &q->low_head, LANE_LOW);
+                if (key) {
                         map_del(&q->dirty, key);
                         map_put(&q->active, key, NULL, NULL);
                         break;
@@ -236,10 +282,13 @@ void wq_shutdown(struct wq *q)
 
 size_t wq_len(struct wq *q)
 {
+        struct map_ent *e = NULL;
         size_t n;
 
         pthread_mutex_lock(&q->mu);
-        n = q->queue.len - q->head;
+        n = q->dirty.len; /* each dirty key is queued once, unless it waits for its wq_done() */
+        for (size_t it = 0; map_next(&q->active, &it, &e);)
+                n -= (size_t)map_has(&q->dirty, e->key);
         pthread_mutex_unlock(&q->mu);
         return n;
 }

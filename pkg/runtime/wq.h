@@ -3,7 +3,9 @@
  * added; a key being processed is not handed to a second worker, and an add during processing
  * queues it again when the worker is done, so no change is lost and no key runs twice at once.
  * Failed keys come back after a per-key exponential backoff with jitter; keys can be delayed.
- * Thread-safe.
+ * Two lanes: a key added with wq_add_low() (a periodic resync) is handed out only when no key
+ * added with wq_add() (a change, a retry) is waiting, so an edit never queues behind a resync
+ * of a thousand others; a low key added again with wq_add() moves up. Thread-safe.
  */
 #ifndef PKG_RUNTIME_WQ_H
 #define PKG_RUNTIME_WQ_H
@@ -20,8 +22,10 @@
 struct wq {
         pthread_mutex_t mu;
         pthread_cond_t cond;
-        struct vec queue; /* char *, FIFO from `head` */
+        struct vec queue; /* char *, FIFO from `head`: changes, retries */
         size_t head;
+        struct vec low; /* char *, FIFO from `low_head`: periodic resyncs, served after `queue` */
+        size_t low_head;
         struct map dirty;    /* keys waiting to be processed */
         struct map active;   /* keys being processed */
         struct map failures; /* key -> (uintptr_t) failures in a row */
@@ -37,6 +41,8 @@ void wq_release(struct wq *q);
 /* Queue `key` (copied) unless it is queued already. Returns 0, or -1 when memory ran out: the
  * key is then not queued, and not marked queued either, so a later add queues it. */
 int wq_add(struct wq *q, const char *key);
+/* Queue `key` in the low lane (behind every wq_add() key) unless it is queued already. */
+int wq_add_low(struct wq *q, const char *key);
 /* Queue `key` after `ms` milliseconds (an earlier pending time wins). */
 void wq_add_after(struct wq *q, const char *key, uint32_t ms);
 /* Queue `key` after its backoff (base * 2^failures, capped, jittered). Returns the delay. */
@@ -54,7 +60,7 @@ void wq_done(struct wq *q, const char *key);
 /* Wake every waiting worker; wq_get returns NULL from now on. */
 void wq_shutdown(struct wq *q);
 
-/* Keys queued (not counting delayed or active ones). */
+/* Keys queued in both lanes (not counting delayed or active ones). */
 size_t wq_len(struct wq *q);
 
 #endif

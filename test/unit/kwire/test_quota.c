@@ -7,6 +7,7 @@
 #include "pkg/base/buf.h"
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
+#include "pkg/base/vec.h"
 #include "pkg/kwire/kproto.h"
 #include "pkg/kwire/quota.h"
 #include "pkg/model/model.h"
@@ -259,6 +260,52 @@ Test(quota, describe_ignores_other_entities)
         kr_init(&r, body, sizeof(body));
         cr_assert_eq(quota_decode_describe(&r, 1, "alice", &q, &err), 0, "%s", err.msg);
         cr_assert_null(q, "user+client-id is not user=alice");
+}
+
+Test(quota, describe_all_keeps_every_named_user_and_nothing_else)
+{
+        /* three entries: user=alice (a rate), user+client-id (not a user's own), user=bob */
+        static const unsigned char body[] = {
+            0x00, 0,    0,    0,    0,   0,   0,    0, /* tags, throttle, no error, null message */
+            0x04,                                      /* 3 entries */
+            0x02, 0x05, 'u',  's',  'e', 'r', 0x06, 'a',  'l',  'i',  'c',  'e',  0x00, /* user */
+            0x02, 0x13, 'p',  'r',  'o', 'd', 'u',  'c',  'e',  'r',  '_',  'b',  'y',
+            't',  'e',  '_',  'r',  'a', 't', 'e',  0x41, 0x30, 0,    0,    0,    0,
+            0,    0,    0x00, 0x00, /* value tags, entry tags */
+            0x03, 0x05, 'u',  's',  'e', 'r', 0x02, 'x',  0x00, 0x0a, 'c',  'l',  'i',
+            'e',  'n',  't',  '-',  'i', 'd', 0x02, 'y',  0x00, 0x01, 0x00, /* no values, tags */
+            0x02, 0x05, 'u',  's',  'e', 'r', 0x04, 'b',  'o',  'b',  0x00, 0x01, 0x00,
+            0x00, /* response tags */
+        };
+        struct vec all = VEC_INIT;
+        struct kreader r;
+        struct err err;
+
+        kr_init(&r, body, sizeof(body));
+        cr_assert_eq(quota_decode_describe_all(&r, 1, &all, &err), 0, "%s", err.msg);
+        cr_assert_eq(all.len, 2);
+        cr_assert_str_eq(((struct quota *)all.items[0])->user, "alice");
+        cr_assert_eq(((struct quota *)all.items[0])->set, 1u << QUOTA_PRODUCER_BYTE_RATE);
+        cr_assert_float_eq(((struct quota *)all.items[0])->values[QUOTA_PRODUCER_BYTE_RATE],
+                           1048576.0, 0.5);
+        cr_assert_str_eq(((struct quota *)all.items[1])->user, "bob");
+        cr_assert_eq(((struct quota *)all.items[1])->set, 0u);
+        for (size_t i = 0; i < all.len; i++)
+                quota_free(all.items[i]);
+        vec_release(&all, NULL);
+}
+
+Test(quota, describe_all_encodes_any_named_user)
+{
+        struct buf b;
+
+        buf_init(&b, 256);
+        quota_encode_describe(&b, 1, 7, NULL);
+        cr_assert_eq(b.failed, 0);
+        /* ... components: [user, match type 2 (specified), null], strict */
+        cr_assert_eq(b.data[b.len - 5], 2, "match type");
+        cr_assert_eq(b.data[b.len - 4], 0, "null match (compact)");
+        buf_release(&b);
 }
 
 Test(quota, describe_denied_is_auth)

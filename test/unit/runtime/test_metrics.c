@@ -191,9 +191,14 @@ static void render(struct metrics *m, struct exposition *e)
 Test(metrics, counters_and_gauges_present)
 {
         static const char *counters[] = {
-            "specmesh_reconcile_total", "specmesh_reconcile_errors_total",
-            "specmesh_changes_total",   "specmesh_watch_restarts_total",
-            "specmesh_relists_total",   "specmesh_kube_requests_total",
+            "specmesh_reconcile_total",
+            "specmesh_reconcile_errors_total",
+            "specmesh_changes_total",
+            "specmesh_watch_restarts_total",
+            "specmesh_relists_total",
+            "specmesh_kube_requests_total",
+            "specmesh_kafka_write_batches_total",
+            "specmesh_kafka_write_batch_products_total",
         };
         struct metrics m = {0};
         struct exposition e;
@@ -205,6 +210,8 @@ Test(metrics, counters_and_gauges_present)
         atomic_store(&m.queue_depth, 5);
         atomic_store(&m.objects, 7);
         atomic_store(&m.leader, 1);
+        atomic_store(&m.kafka_batches, 4);
+        atomic_store(&m.kafka_batched, 30);
         render(&m, &e);
         for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
                 cr_assert_str_eq(family_type(&e, counters[i]), "counter", "%s", counters[i]);
@@ -220,6 +227,8 @@ Test(metrics, counters_and_gauges_present)
         cr_assert_float_eq(find(&e, "specmesh_workqueue_depth", NULL)->value, 5, 0);
         cr_assert_float_eq(find(&e, "specmesh_dataproducts", NULL)->value, 7, 0);
         cr_assert_float_eq(find(&e, "specmesh_leader", NULL)->value, 1, 0);
+        cr_assert_float_eq(find(&e, "specmesh_kafka_write_batch_products_total", NULL)->value, 30,
+                           0);
 }
 
 Test(metrics, empty_histogram)

@@ -407,3 +407,52 @@ Test(wq, stress_producers_and_workers, .timeout = 120)
         wq_release(&s->q);
         free(s);
 }
+
+Test(wq, a_change_is_served_before_a_thousand_resyncs)
+{
+        struct wq q;
+        char key[32];
+
+        wq_init(&q, 10, 1000);
+        for (int i = 0; i < 1000; i++) {
+                snprintf(key, sizeof(key), "bulk/p%04d", i);
+                wq_add_low(&q, key);
+        }
+        expect_next(&q, "bulk/p0000");
+        wq_add(&q, "shop/orders"); /* a user's edit, after the resync began */
+        expect_next(&q, "shop/orders");
+        expect_next(&q, "bulk/p0001");
+        wq_release(&q);
+}
+
+Test(wq, a_resync_key_changed_by_the_user_moves_up_and_runs_once)
+{
+        struct wq q;
+        char *key;
+
+        wq_init(&q, 10, 1000);
+        wq_add_low(&q, "bulk/a");
+        wq_add_low(&q, "bulk/b");
+        wq_add_low(&q, "bulk/b"); /* deduplicated */
+        wq_add(&q, "bulk/b");     /* edited: moves to the high lane */
+        wq_add_low(&q, "bulk/b"); /* a resync of a key waiting high stays high */
+        expect_next(&q, "bulk/b");
+        expect_next(&q, "bulk/a");
+        /* b's old low entry is gone: nothing else is due */
+        wq_add(&q, "shop/x");
+        expect_next(&q, "shop/x");
+        cr_assert_eq(wq_len(&q), 0);
+        /* a key moved up while it runs is not handed to a second worker through its old entry */
+        wq_add_low(&q, "bulk/c");
+        wq_add(&q, "bulk/c");
+        key = wq_get(&q);
+        cr_assert_str_eq(key, "bulk/c");
+        wq_add_low(&q, "bulk/c"); /* while active: queued again when done */
+        wq_add(&q, "shop/y");
+        expect_next(&q, "shop/y"); /* not bulk/c's stale low entry */
+        wq_done(&q, key);
+        free(key);
+        expect_next(&q, "bulk/c");
+        cr_assert_eq(wq_len(&q), 0);
+        wq_release(&q);
+}

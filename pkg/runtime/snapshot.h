@@ -1,0 +1,58 @@
+/*
+ * One observation shared by many reconciles (the operator's fleet): instead of every reconcile
+ * reading the whole cluster for its own domain, the first one in a window reads it once and the
+ * others select their domain from that snapshot.
+ *
+ * A snapshot serves a reconcile of `domain` when it is at most `window` seconds old AND was
+ * taken after the last write to that domain finished (snapshot_wrote()): so a product always
+ * sees its own changes, and sees changes made behind our back at most one window late. One
+ * read at a time: a reconcile that needs a fresh snapshot while another is being read waits for
+ * that one and takes it when it serves. Snapshots are reference-counted, so a reader may keep
+ * selecting from one while a newer one replaces it. Thread-safe.
+ */
+#ifndef PKG_RUNTIME_SNAPSHOT_H
+#define PKG_RUNTIME_SNAPSHOT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "pkg/base/map.h"
+
+struct err;
+
+struct snapshot {
+        void *data;
+        double taken; /* clock_now() when its reading began */
+        int refs;
+};
+
+struct snapshot_cache {
+        pthread_mutex_t mu;
+        pthread_cond_t cond;
+        struct snapshot *cur;
+        bool reading;
+        double window;
+        struct map writes; /* domain -> the end of its last write (clock_now() in microseconds) */
+        void (*free_data)(void *data);
+        unsigned long reads; /* snapshots read so far */
+};
+
+void snapshot_cache_init(struct snapshot_cache *c, double window_s, void (*free_data)(void *));
+void snapshot_cache_release(struct snapshot_cache *c);
+
+/*
+ * A snapshot that serves `domain`, reading a new one with `read(arg, err)` when none does.
+ * Returns it (give it back with snapshot_put()), or NULL with `err` set when the read failed.
+ */
+struct snapshot *snapshot_get(struct snapshot_cache *c, const char *domain,
+                              void *(*read)(void *arg, struct err *err), void *arg,
+                              struct err *err);
+void snapshot_put(struct snapshot_cache *c, struct snapshot *s);
+
+/* A write to `domain` has just finished: snapshots taken before now no longer serve it. */
+void snapshot_wrote(struct snapshot_cache *c, const char *domain);
+
+/* How many snapshots were read so far (for the benchmarks and tests). */
+unsigned long snapshot_reads(struct snapshot_cache *c);
+
+#endif

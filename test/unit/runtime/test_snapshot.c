@@ -1,0 +1,199 @@
+/* The shared snapshot: one read serves a window of reconciles, never a domain written since. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "pkg/base/clock.h"
+#include "pkg/base/err.h"
+#include "pkg/runtime/snapshot.h"
+
+static double t;
+static int reads, fail_next;
+
+static double at(void *arg)
+{
+        (void)arg;
+        return t;
+}
+
+/* A "cluster read": the data is the number of the read. */
+static void *read_it(void *arg, struct err *err)
+{
+        int *n;
+
+        (void)arg;
+        if (fail_next) {
+                fail_next = 0;
+                err_set(err, ERR_TRANSIENT, "kafka: timed out");
+                return NULL;
+        }
+        if (clock_is_real())
+                usleep(1000); /* a read takes time: writes land while it is in flight */
+        n = malloc(sizeof(*n));
+        *n = ++reads;
+        return n;
+}
+
+static int got(struct snapshot_cache *c, const char *domain)
+{
+        struct err err;
+        struct snapshot *s = snapshot_get(c, domain, read_it, NULL, &err);
+        int n;
+
+        cr_assert_not_null(s, "%s", err.msg);
+        n = *(int *)s->data;
+        snapshot_put(c, s);
+        return n;
+}
+
+static void setup(void)
+{
+        t = 1000.0;
+        reads = fail_next = 0;
+        clock_override(at, NULL);
+}
+
+static void teardown(void)
+{
+        clock_override(NULL, NULL);
+}
+
+Test(snapshot, one_read_serves_every_domain_within_the_window)
+{
+        setup();
+        struct snapshot_cache c;
+
+        snapshot_cache_init(&c, 1.0, free);
+        cr_assert_eq(got(&c, "a"), 1);
+        t += 0.5;
+        cr_assert_eq(got(&c, "b"), 1);
+        cr_assert_eq(got(&c, "c"), 1);
+        t += 0.6; /* 1.1 s old: too old for anybody */
+        cr_assert_eq(got(&c, "a"), 2);
+        cr_assert_eq(snapshot_reads(&c), 2);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+Test(snapshot, a_domain_written_since_the_read_gets_a_fresh_one_others_do_not)
+{
+        setup();
+        struct snapshot_cache c;
+
+        snapshot_cache_init(&c, 5.0, free);
+        cr_assert_eq(got(&c, "a"), 1);
+        t += 0.1;
+        snapshot_wrote(&c, "a");
+        cr_assert_eq(got(&c, "b"), 1, "b was not written: the snapshot still serves it");
+        t += 0.1;
+        cr_assert_eq(got(&c, "a"), 2, "a's own write must be seen");
+        cr_assert_eq(got(&c, "a"), 2, "the new one was taken after the write");
+        cr_assert_eq(got(&c, "b"), 2);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+Test(snapshot, a_write_at_the_same_instant_as_the_read_fences_it)
+{
+        setup();
+        struct snapshot_cache c;
+
+        snapshot_cache_init(&c, 5.0, free);
+        cr_assert_eq(got(&c, "a"), 1);
+        snapshot_wrote(&c, "a"); /* same clock reading: the write may have missed the read */
+        cr_assert_eq(got(&c, "a"), 2);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+Test(snapshot, a_failed_read_is_reported_and_the_next_caller_reads_again)
+{
+        setup();
+        struct snapshot_cache c;
+        struct err err;
+
+        snapshot_cache_init(&c, 5.0, free);
+        fail_next = 1;
+        cr_assert_null(snapshot_get(&c, "a", read_it, NULL, &err));
+        cr_assert_eq(err.kind, ERR_TRANSIENT);
+        cr_assert_eq(got(&c, "a"), 1);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+Test(snapshot, a_snapshot_outlives_its_replacement_while_someone_holds_it)
+{
+        setup();
+        struct snapshot_cache c;
+        struct snapshot *old;
+        struct err err;
+
+        snapshot_cache_init(&c, 1.0, free);
+        old = snapshot_get(&c, "a", read_it, NULL, &err);
+        t += 2;
+        cr_assert_eq(got(&c, "a"), 2);
+        cr_assert_eq(*(int *)old->data, 1, "still readable (ASan would see a use after free)");
+        snapshot_put(&c, old);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+Test(snapshot, old_writes_are_forgotten_but_recent_ones_still_fence)
+{
+        setup();
+        struct snapshot_cache c;
+        char name[32];
+
+        snapshot_cache_init(&c, 1.0, free);
+        for (int i = 0; i < 1000; i++) {
+                snprintf(name, sizeof(name), "d%d", i);
+                snapshot_wrote(&c, name);
+                t += 0.01;
+        }
+        cr_assert_lt(c.writes.len, 400, "%zu writes kept", c.writes.len);
+        cr_assert_eq(got(&c, "d999"), 1);
+        t += 0.01;
+        snapshot_wrote(&c, "d999");
+        cr_assert_eq(got(&c, "d999"), 2);
+        snapshot_cache_release(&c);
+        teardown();
+}
+
+/* Many threads at once: every caller gets a snapshot, far fewer reads than callers. */
+static struct snapshot_cache shared;
+
+static void *hammer(void *arg)
+{
+        char domain[16];
+
+        snprintf(domain, sizeof(domain), "d%ld", (long)(intptr_t)arg);
+        for (int i = 0; i < 200; i++) {
+                struct err err;
+                struct snapshot *s = snapshot_get(&shared, domain, read_it, NULL, &err);
+                cr_assert_not_null(s);
+                snapshot_put(&shared, s);
+                if (i % 50 == 0)
+                        snapshot_wrote(&shared, domain);
+        }
+        return NULL;
+}
+
+Test(snapshot, threads_share_reads)
+{
+        setup();
+        pthread_t th[8];
+
+        clock_override(NULL, NULL); /* real time: the threads race for real */
+        snapshot_cache_init(&shared, 10.0, free);
+        for (long i = 0; i < 8; i++)
+                pthread_create(&th[i], NULL, hammer, (void *)(intptr_t)i);
+        for (int i = 0; i < 8; i++)
+                pthread_join(th[i], NULL);
+        /* at most one read per write fence (8 x 4) plus the first */
+        cr_assert_leq(snapshot_reads(&shared), 33, "%lu reads", snapshot_reads(&shared));
+        snapshot_cache_release(&shared);
+        teardown();
+}
