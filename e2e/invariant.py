@@ -203,8 +203,21 @@ class Registry:
         except (urllib.error.URLError, OSError) as e:
             raise CannotCheck("registry GET %s: %s" % (path, e))
 
-    def subjects(self):
-        return self.get("/subjects?limit=100000") or []  # Apicurio lists 1,000 by default
+    def subjects(self, prefix=""):
+        """Every subject whose name starts with `prefix`. Apicurio answers at most 1,000 names
+        per GET /subjects and ignores subjectPrefix: read in pages until a short page (or the
+        same page again, from a registry that ignores offset)."""
+        out, offset, first = [], 0, None
+        for _ in range(1000):
+            page = self.get("/subjects?subjectPrefix=%s&offset=%d&limit=1000" % (
+                urllib.parse.quote(prefix, safe=""), offset)) or []
+            if page and page[0] == first:
+                break
+            out += [s for s in page if s.startswith(prefix)]
+            if len(page) < 1000:
+                break
+            first, offset = page[0], offset + len(page)
+        return out
 
     def compatibility(self, subject):
         d = self.get("/config/" + urllib.parse.quote(subject, safe=""))
@@ -260,7 +273,7 @@ def check(args, tmp):
     f_configs = pool.submit(kafka.topic_configs)
     f_acls = pool.submit(kafka.acls)
     f_quotas = pool.submit(kafka.user_quotas)
-    f_subjects = pool.submit(registry.subjects)
+    f_subjects = pool.submit(registry.subjects, prefix)
     try:
         p = f_dps.result()
         if p.returncode != 0:
@@ -412,6 +425,11 @@ def check(args, tmp):
                "%d subjects" % (len(dps), ready_n, args.namespace, prefix, len(have_topics),
                                 len(have_acls), len(have_quotas), len(have_subjects)))
     return problems + diff, summary
+
+
+def list_subjects(url, prefix):
+    """For scripts: every subject of the registry at `url` whose name starts with `prefix`."""
+    return Registry(url).subjects(prefix)
 
 
 def main():
