@@ -24,6 +24,7 @@
 #       timestamps), no Kafka write from it, the standby applies the edit
 # Prints a table: case, provoked, time to converge, invariant held.
 set -euo pipefail
+shopt -s nullglob # no product left: "$work"/m/*.plan.json is no file, not a literal name
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
