@@ -224,3 +224,15 @@ stack_logs() {
                 tail -25 "$f"
         done
 }
+
+# e2e_invariant NS PREFIX [e2e/invariant.py flags: --bootstrap HOST:PORT, --all-ready,
+# --not-ready NAME, --wait SECONDS, ...]: Kafka's topics, configs, ACLs and quotas and the
+# registry's subjects under PREFIX equal exactly the union of the plans of NS's Ready
+# DataProducts, and every status tells the truth (issue #15); fails the test with a diff if not
+e2e_invariant() {
+        local ns=$1 prefix=$2
+        shift 2
+        T_CHECKS=$((T_CHECKS + 1))
+        python3 "$E2E_DIR/invariant.py" --namespace "$ns" --prefix "$prefix" "$@" ||
+                t_fail "the invariant for namespace $ns, prefix $prefix"
+}

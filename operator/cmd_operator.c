@@ -65,7 +65,8 @@ static const char usage[] =
     "Storage and consumer lag (specmesh_topic_bytes, specmesh_consumer_lag; status.usage) are\n"
     "read every $SPECMESH_USAGE_INTERVAL seconds (default 300; 0: never).\n"
     "SIGTERM or SIGINT stops it: in-flight reconciles finish, the Lease is released.\n"
-    "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost.\n\n";
+    "Exit: 0 after a clean stop, 1 on a start-up error or when leadership was lost (at\n"
+    "once, within the renew deadline: in-flight reconciles are left to the next leader).\n\n";
 
 /* lock-free, so the signal handler may set it (C11 7.14.1.1); every thread reads it */
 static atomic_int stopping;
@@ -402,6 +403,13 @@ static int run(const struct opts *o, struct operator* op)
         if (usage_start(&op->usage, &op->conn) < 0)
                 log_warn(NULL, "usage: the collector thread did not start");
         wait_for_stop(h.leader);
+        if (h.leader && atomic_load(&l.lost)) {
+                /* An in-flight reconcile may be blocked on the unreachable API server and go on
+                 * to write to Kafka once its request times out, after another replica took the
+                 * lease: leave now (as client-go's leaders do); the next leader redoes it. */
+                log_error(NULL, "leadership lost: exiting without finishing in-flight reconciles");
+                _exit(EXIT_ERROR);
+        }
         log_info(NULL, "stopping: finishing in-flight reconciles");
         ar_stop(&ar);
         controller_stop(&op->ctl);

@@ -296,10 +296,20 @@ static void backend_called(void *arg, const char *backend, double seconds, enum 
 
 static int ensure_engine(struct rec *r, struct err *err)
 {
+        double t0 = clock_now();
+
         if (r->w->engine_open)
                 return 0;
-        if (engine_open(&r->w->engine, &r->op->conn, err) < 0)
+        if (engine_open(&r->w->engine, &r->op->conn, err) < 0) {
+                /* a broker that cannot be reached (or refuses us) at connect time is a Kafka
+                 * outage like a failed call: reason KafkaUnavailable/KafkaAccessDenied, and
+                 * specmesh_backend_errors_total{backend="kafka"} counts it */
+                if (err->kind == ERR_TRANSIENT || err->kind == ERR_AUTH) {
+                        r->w->engine.core.failed = "kafka";
+                        backend_called(r->op, "kafka", clock_now() - t0, err->kind);
+                }
                 return -1;
+        }
         r->w->engine.core.on_call = backend_called;
         r->w->engine.core.on_call_arg = r->op;
         r->w->engine.shared = r->op->share ? &r->op->shared : NULL;
@@ -524,7 +534,8 @@ static enum reconcile_result finalize(struct rec *r)
                 in = base_input(r, STATUS_DELETING, now);
                 in.domain = domain;
                 in.message = err.msg[0] ? err.msg : "out of memory";
-                write_status(r, &in);
+                if (write_status(r, &in) > 0) /* a Warning Event when the reason changes */
+                        event(r, "Warning", "CleanupFailed", in.message);
                 log_error(&r->log, "clean-up failed: %s", in.message);
                 goto out;
         }

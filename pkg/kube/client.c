@@ -27,6 +27,7 @@ struct kube {
         char errbuf[CURL_ERROR_SIZE];
         kube_observe_fn observe;
         void *observe_arg;
+        long timeout_ms; /* a request's whole time, connect included; 0: REQUEST_TIMEOUT_S */
 };
 
 struct kube *kube_new(const struct kube_config *c, struct err *err)
@@ -53,6 +54,11 @@ void kube_free(struct kube *k)
 unsigned long kube_requests(const struct kube *k)
 {
         return k->requests;
+}
+
+void kube_set_timeout(struct kube *k, double seconds)
+{
+        k->timeout_ms = seconds <= 0 ? 0 : seconds < 0.001 ? 1 : (long)(seconds * 1000);
 }
 
 void kube_set_observer(struct kube *k, kube_observe_fn fn, void *arg)
@@ -185,7 +191,8 @@ int kube_request(struct kube *k, const char *method, const char *path, const cha
         if (!h)
                 return -1;
         buf_init(&resp, BODY_MAX);
-        curl_easy_setopt(k->curl, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
+        curl_easy_setopt(k->curl, CURLOPT_TIMEOUT_MS,
+                         k->timeout_ms ? k->timeout_ms : REQUEST_TIMEOUT_S * 1000L);
         curl_easy_setopt(k->curl, CURLOPT_WRITEFUNCTION, collect);
         curl_easy_setopt(k->curl, CURLOPT_WRITEDATA, &resp);
         if (body)

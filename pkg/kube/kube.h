@@ -49,6 +49,11 @@ void kube_free(struct kube *k);
 /* Requests sent and bytes received by this client so far (for benchmarks and /metrics). */
 unsigned long kube_requests(const struct kube *k);
 
+/* Bound each later kube_request() (not watches) to `seconds` in all, connecting included;
+ * 0 restores the default (30 s). The leader election bounds its renewals by what is left of
+ * the renew deadline, so that an API server that hangs cannot keep it leading. */
+void kube_set_timeout(struct kube *k, double seconds);
+
 /* Called after each kube_request() (not watches) with its duration and ERR_NONE or the kind
  * of error it returned, for metrics. `fn` NULL: none. */
 typedef void (*kube_observe_fn)(void *arg, double seconds, enum err_kind kind);

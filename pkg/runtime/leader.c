@@ -104,11 +104,18 @@ static void *renew_loop(void *arg)
                 nap(l, l->retry_s);
                 if (atomic_load(l->stop))
                         break;
-                if (try_once(l, holder, sizeof(holder)) && strcmp(holder, l->id) == 0) {
-                        last = wall();
-                        continue;
+                /* a renewal may take only what is left of the deadline: an API server that
+                 * accepts but never answers must not keep us leading past it */
+                double left = last + l->renew_deadline_s - wall();
+                holder[0] = 0;
+                if (left > 0) {
+                        kube_set_timeout(l->k, left);
+                        if (try_once(l, holder, sizeof(holder)) && strcmp(holder, l->id) == 0) {
+                                last = wall();
+                                continue;
+                        }
                 }
-                if (wall() - last > l->renew_deadline_s ||
+                if (wall() - last >= l->renew_deadline_s - 0.01 ||
                     (holder[0] && strcmp(holder, l->id) != 0)) {
                         log_error(NULL, "leader election: lost the lease %s/%s (holder now %s)",
                                   l->ns, l->name, holder[0] ? holder : "nobody");

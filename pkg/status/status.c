@@ -244,6 +244,7 @@ static void decide(const struct status_input *in, json_object *old, struct cond 
                 return;
         case STATUS_DELETING:
                 c[0].reason = "Deleting";
+                c[0].message = in->message; /* why the clean-up waits, on Ready too */
                 c[1] = (struct cond){"Reconciling", "True", "Deleting", in->message};
                 return;
         case STATUS_SUSPENDED:
