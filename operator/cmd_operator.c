@@ -35,7 +35,7 @@ static const char usage[] =
     "                          service account, then ~/.kube/config)\n"
     "  --namespace NS          watch only this namespace (default: all)\n"
     "  --workers N             reconciles run in parallel (default 2), plus one that\n"
-    "                          takes only changes (edits, deletions, retries), so that an\n"
+    "                          takes only changes (edits, deletions), so that an\n"
     "                          edit does not wait behind a bulk load or a resync\n"
     "  --resync DURATION       re-check every DataProduct this often for drift: 300, 300s,\n"
     "                          5m (default 5m; 0: never)\n"

@@ -195,7 +195,7 @@ static double promote(struct wq *q, double now)
                 struct wq_delayed *d = q->delayed.items[i];
                 if (d->due <= now) {
                         vec_remove(&q->delayed, i);
-                        add_locked(q, d->key, LANE_HIGH);
+                        add_locked(q, d->key, LANE_LOW); /* a retry: fair, never first */
                         free(d);
                         continue;
                 }

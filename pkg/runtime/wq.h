@@ -3,9 +3,11 @@
  * added; a key being processed is not handed to a second worker, and an add during processing
  * queues it again when the worker is done, so no change is lost and no key runs twice at once.
  * Failed keys come back after a per-key exponential backoff with jitter; keys can be delayed.
- * Two lanes: a key added with wq_add_low() (a periodic resync) is handed out only when no key
- * added with wq_add() (a change, a retry) is waiting, so an edit never queues behind a resync
- * of a thousand others; a low key added again with wq_add() moves up. Thread-safe.
+ * Two lanes: a key added with wq_add_low() (a new object, a periodic resync) is handed out
+ * only when no key added with wq_add() (a change) is waiting, so an edit never queues behind a
+ * resync of a thousand others; a low key added again with wq_add() moves up. Delayed keys and
+ * retries come back in the low lane, in turn with the others: products that keep failing (a
+ * broker frozen) never starve new ones. Thread-safe.
  */
 #ifndef PKG_RUNTIME_WQ_H
 #define PKG_RUNTIME_WQ_H

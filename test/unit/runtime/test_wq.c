@@ -490,3 +490,20 @@ Test(wq, a_priority_worker_takes_changes_only_and_wakes_for_one)
         expect_next(&q, "bulk/a"); /* still there for the others */
         wq_release(&q);
 }
+
+Test(wq, retries_take_their_turn_and_never_starve_new_keys)
+{
+        struct wq q;
+
+        wq_init(&q, 1, 1);
+        wq_add_low(&q, "new/a");
+        wq_retry(&q, "fail/x"); /* due in ~1 ms */
+        wq_retry(&q, "fail/y");
+        sleep_ms(20);
+        expect_next(&q, "new/a"); /* queued first, served first */
+        expect_next(&q, "fail/x");
+        wq_add(&q, "shop/edit"); /* an edit still goes before the retries */
+        expect_next(&q, "shop/edit");
+        expect_next(&q, "fail/y");
+        wq_release(&q);
+}
