@@ -7,7 +7,7 @@
 # both workers busy, so the low lane (new objects, resyncs) is never served. Uses ports
 # 19470-19475 (no stack lock needed: private broker, own namespace).
 set -uo pipefail
-W=$(mktemp -d); SM=${SM:-/work/wt/core/build/specmesh}; E=/work/wt/core/e2e
+E=$(cd "$(dirname "$0")/.." && pwd); W=$(mktemp -d); SM=${SM:-$E/../build/specmesh}
 eval "$($E/stack/env)"
 ns=rep-$$; P=rep.r$RANDOM
 $E/stack/kafka-private start $W/kafka 19470 >/dev/null 2>&1
