@@ -12,8 +12,14 @@
 #include "pkg/base/banned.h"
 
 /* The lane a dirty key waits in (its value in `dirty`). */
-#define LANE_HIGH NULL
-#define LANE_LOW  ((void *)1)
+#define LANE_HIGH  NULL
+#define LANE_LOW   ((void *)1)
+#define LANE_RETRY ((void *)2)
+
+static size_t lane_index(void *lane)
+{
+        return (size_t)(uintptr_t)lane;
+}
 
 struct wq_delayed {
         double due; /* clock_now() seconds */
@@ -30,8 +36,8 @@ void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms)
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
         pthread_cond_init(&q->cond, &attr);
         pthread_condattr_destroy(&attr);
-        vec_init(&q->queue);
-        vec_init(&q->low);
+        for (size_t l = 0; l < WQ_LANES; l++)
+                vec_init(&q->lane[l]);
         vec_init(&q->delayed);
         map_init(&q->dirty);
         map_init(&q->active);
@@ -43,13 +49,12 @@ void wq_init(struct wq *q, uint32_t base_ms, uint32_t max_ms)
 
 void wq_release(struct wq *q)
 {
-        for (size_t i = q->head; i < q->queue.len; i++)
-                free(q->queue.items[i]);
-        for (size_t i = q->low_head; i < q->low.len; i++)
-                free(q->low.items[i]);
-        q->queue.len = q->low.len = 0;
-        vec_release(&q->queue, NULL);
-        vec_release(&q->low, NULL);
+        for (size_t l = 0; l < WQ_LANES; l++) {
+                for (size_t i = q->head[l]; i < q->lane[l].len; i++)
+                        free(q->lane[l].items[i]);
+                q->lane[l].len = 0;
+                vec_release(&q->lane[l], NULL);
+        }
         vec_release(&q->delayed, free);
         map_release(&q->dirty, NULL);
         map_release(&q->active, NULL);
@@ -83,8 +88,8 @@ static int push(struct vec *fifo, size_t *head, const char *key)
  * held. */
 static int push_dirty(struct wq *q, const char *key)
 {
-        int rc = map_get(&q->dirty, key) == LANE_LOW ? push(&q->low, &q->low_head, key)
-                                                     : push(&q->queue, &q->head, key);
+        size_t l = lane_index(map_get(&q->dirty, key));
+        int rc = push(&q->lane[l], &q->head[l], key);
 
         if (rc == 0) {
                 /* every waiter: one that takes only the high lane cannot take a low key */
@@ -102,7 +107,7 @@ static int add_locked(struct wq *q, const char *key, void *lane)
         if (q->shutting_down)
                 return 0;
         if (map_has(&q->dirty, key)) {
-                if (lane == LANE_LOW || map_get(&q->dirty, key) == LANE_HIGH)
+                if (lane != LANE_HIGH || map_get(&q->dirty, key) == LANE_HIGH)
                         return 0;
                 map_put(&q->dirty, key, LANE_HIGH, NULL); /* replaces: cannot fail */
                 return map_has(&q->active, key) ? 0 : push_dirty(q, key);
@@ -195,7 +200,7 @@ static double promote(struct wq *q, double now)
                 struct wq_delayed *d = q->delayed.items[i];
                 if (d->due <= now) {
                         vec_remove(&q->delayed, i);
-                        add_locked(q, d->key, LANE_LOW); /* a retry: fair, never first */
+                        add_locked(q, d->key, LANE_RETRY);
                         free(d);
                         continue;
                 }
@@ -255,9 +260,8 @@ char *wq_get_lane(struct wq *q, bool high_only)
         pthread_mutex_lock(&q->mu);
         while (!q->shutting_down) {
                 double next = promote(q, clock_now());
-                key = pop(q, &q->queue, &q->head, LANE_HIGH);
-                if (!key && !high_only)
-                        key = pop(q, &q->low, &q->low_head, LANE_LOW);
+                for (size_t l = 0; !key && l < (high_only ? 1 : WQ_LANES); l++)
+                        key = pop(q, &q->lane[l], &q->head[l], (void *)(uintptr_t)l);
                 if (key) {
                         map_del(&q->dirty, key);
                         map_put(&q->active, key, NULL, NULL);

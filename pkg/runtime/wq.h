@@ -6,8 +6,8 @@
  * Two lanes: a key added with wq_add_low() (a new object, a periodic resync) is handed out
  * only when no key added with wq_add() (a change) is waiting, so an edit never queues behind a
  * resync of a thousand others; a low key added again with wq_add() moves up. Delayed keys and
- * retries come back in the low lane, in turn with the others: products that keep failing (a
- * broker frozen) never starve new ones. Thread-safe.
+ * retries come back in a third lane, after both: products that keep failing (a broker frozen,
+ * each attempt holding a worker until its timeout) never starve new ones. Thread-safe.
  */
 #ifndef PKG_RUNTIME_WQ_H
 #define PKG_RUNTIME_WQ_H
@@ -21,13 +21,15 @@
 #include "pkg/base/map.h"
 #include "pkg/base/vec.h"
 
+#define WQ_LANES 3
+
 struct wq {
         pthread_mutex_t mu;
         pthread_cond_t cond;
-        struct vec queue; /* char *, FIFO from `head`: changes, retries */
-        size_t head;
-        struct vec low; /* char *, FIFO from `low_head`: periodic resyncs, served after `queue` */
-        size_t low_head;
+        /* char *, FIFOs from head[l], served in order: 0 changes, 1 new objects and resyncs,
+         * 2 retries and delayed keys */
+        struct vec lane[WQ_LANES];
+        size_t head[WQ_LANES];
         struct map dirty;    /* keys waiting to be processed */
         struct map active;   /* keys being processed */
         struct map failures; /* key -> (uintptr_t) failures in a row */

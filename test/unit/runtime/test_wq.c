@@ -507,3 +507,21 @@ Test(wq, retries_take_their_turn_and_never_starve_new_keys)
         expect_next(&q, "fail/y");
         wq_release(&q);
 }
+
+Test(wq, a_resync_comes_before_a_retry_and_an_edit_lifts_a_retry)
+{
+        struct wq q;
+
+        wq_init(&q, 1, 1);
+        wq_retry(&q, "fail/x");
+        wq_retry(&q, "fail/z");
+        sleep_ms(20);
+        wq_add_low(&q, "ok/resync");
+        wq_add_low(&q, "fail/z"); /* a resync of a retrying key: it stays where it is */
+        wq_add(&q, "fail/x");     /* edited: up to the first lane */
+        expect_next(&q, "fail/x");
+        expect_next(&q, "ok/resync");
+        expect_next(&q, "fail/z");
+        cr_assert_eq(wq_len(&q), 0);
+        wq_release(&q);
+}
