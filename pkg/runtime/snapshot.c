@@ -28,6 +28,8 @@ void snapshot_cache_init(struct snapshot_cache *c, double window_s, void (*free_
         c->window = window_s;
         c->free_data = free_data;
         c->reads = 0;
+        c->read_seq = 0;
+        c->last_failed = false;
         map_init(&c->writes);
         pthread_mutex_init(&c->mu, NULL);
         pthread_condattr_init(&attr);
@@ -94,7 +96,17 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
                 }
                 if (!c->reading)
                         break;
-                pthread_cond_wait(&c->cond, &c->mu); /* a read in flight: it may serve */
+                /* a read in flight: it may serve; when it fails, it fails for us too (reading
+                 * again at once against a server that just timed out would hold this worker
+                 * for another timeout) */
+                unsigned long seq = c->read_seq;
+                while (c->reading && c->read_seq == seq)
+                        pthread_cond_wait(&c->cond, &c->mu);
+                if (c->read_seq != seq && c->last_failed) {
+                        *err = c->last_err;
+                        pthread_mutex_unlock(&c->mu);
+                        return NULL;
+                }
         }
         c->reading = true;
         pthread_mutex_unlock(&c->mu);
@@ -105,15 +117,19 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
 
         pthread_mutex_lock(&c->mu);
         c->reading = false;
-        pthread_cond_broadcast(&c->cond);
+        c->read_seq++;
+        c->last_failed = !s;
         if (!s) {
                 if (data) {
                         c->free_data(data);
                         err_nomem(err);
                 }
+                c->last_err = *err;
+                pthread_cond_broadcast(&c->cond);
                 pthread_mutex_unlock(&c->mu);
                 return NULL;
         }
+        pthread_cond_broadcast(&c->cond);
         c->reads++;
         *s = (struct snapshot){data, taken, 2}; /* the cache's reference and the caller's */
         unref(c, c->cur);

@@ -16,9 +16,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "pkg/base/err.h"
 #include "pkg/base/map.h"
-
-struct err;
 
 struct snapshot {
         void *data;
@@ -34,7 +33,10 @@ struct snapshot_cache {
         double window;
         struct map writes; /* domain -> the end of its last write (clock_now() in microseconds) */
         void (*free_data)(void *data);
-        unsigned long reads; /* snapshots read so far */
+        unsigned long reads;    /* snapshots read so far */
+        unsigned long read_seq; /* reads finished, failed or not */
+        bool last_failed;       /* the last read failed, with last_err */
+        struct err last_err;
 };
 
 void snapshot_cache_init(struct snapshot_cache *c, double window_s, void (*free_data)(void *));

@@ -1,6 +1,7 @@
 /* The shared snapshot: one read serves a window of reconciles, never a domain written since. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,5 +226,45 @@ Test(snapshot, a_domain_fenced_in_a_fresh_window_looks_alone_and_the_others_keep
         cr_assert_eq(*(int *)s->data, 2);
         snapshot_put(&c, s);
         snapshot_cache_release(&c);
+        teardown();
+}
+
+/* A read that fails fails every caller that waited for it: none of them reads again. */
+static struct snapshot_cache slow;
+static atomic_int slow_reads;
+
+static void *read_slowly_and_fail(void *arg, struct err *err)
+{
+        (void)arg;
+        atomic_fetch_add(&slow_reads, 1);
+        usleep(100 * 1000);
+        err_set(err, ERR_TRANSIENT, "kafka: timed out");
+        return NULL;
+}
+
+static void *waiter(void *arg)
+{
+        struct err err;
+
+        (void)arg;
+        cr_assert_null(snapshot_get(&slow, "d", read_slowly_and_fail, NULL, &err));
+        cr_assert_eq(err.kind, ERR_TRANSIENT);
+        return NULL;
+}
+
+Test(snapshot, a_failed_read_fails_its_waiters_instead_of_each_reading_again)
+{
+        pthread_t th[4];
+
+        setup();
+        clock_override(NULL, NULL);
+        snapshot_cache_init(&slow, 1.0, free);
+        for (int i = 0; i < 4; i++)
+                pthread_create(&th[i], NULL, waiter, NULL);
+        for (int i = 0; i < 4; i++)
+                pthread_join(th[i], NULL);
+        cr_assert_lt(atomic_load(&slow_reads), 4, "%d reads for 4 callers at once",
+                     atomic_load(&slow_reads));
+        snapshot_cache_release(&slow);
         teardown();
 }
