@@ -106,6 +106,9 @@ static int add_locked(struct wq *q, const char *key, void *lane)
 {
         if (q->shutting_down)
                 return 0;
+        /* a resync of a key that is failing: its retry is already scheduled, with backoff */
+        if (lane == LANE_LOW && map_has(&q->failures, key))
+                return 0;
         if (map_has(&q->dirty, key)) {
                 if (lane != LANE_HIGH || map_get(&q->dirty, key) == LANE_HIGH)
                         return 0;

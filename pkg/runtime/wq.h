@@ -45,7 +45,8 @@ void wq_release(struct wq *q);
 /* Queue `key` (copied) unless it is queued already. Returns 0, or -1 when memory ran out: the
  * key is then not queued, and not marked queued either, so a later add queues it. */
 int wq_add(struct wq *q, const char *key);
-/* Queue `key` in the low lane (behind every wq_add() key) unless it is queued already. */
+/* Queue `key` in the low lane (behind every wq_add() key) unless it is queued already or
+ * failing (its retry is scheduled: a resync must not bypass the backoff). */
 int wq_add_low(struct wq *q, const char *key);
 /* Queue `key` after `ms` milliseconds (an earlier pending time wins). */
 void wq_add_after(struct wq *q, const char *key, uint32_t ms);

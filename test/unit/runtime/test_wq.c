@@ -525,3 +525,19 @@ Test(wq, a_resync_comes_before_a_retry_and_an_edit_lifts_a_retry)
         cr_assert_eq(wq_len(&q), 0);
         wq_release(&q);
 }
+
+Test(wq, a_resync_does_not_bypass_a_failing_keys_backoff)
+{
+        struct wq q;
+
+        wq_init(&q, 60000, 60000);
+        wq_retry(&q, "fail/x"); /* next attempt in a minute */
+        wq_add_low(&q, "fail/x");
+        cr_assert_eq(wq_len(&q), 0, "the resync of a failing key waits for its retry");
+        wq_add(&q, "fail/x"); /* an edit is not held back */
+        expect_next(&q, "fail/x");
+        wq_forget(&q, "fail/x"); /* it succeeded */
+        wq_add_low(&q, "fail/x");
+        cr_assert_eq(wq_len(&q), 1);
+        wq_release(&q);
+}
