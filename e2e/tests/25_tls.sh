@@ -33,7 +33,7 @@ cleanup() {
         kube_admin delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
         for d in "${DOMAINS[@]}"; do
                 e2e_forget_domain "$d"
-                for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | tr -d '[]"' | tr , '\n' | grep -F "$d." || true); do
+                for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | tr -d '[]"' | tr , '\n' | grep -F "$d." || true); do
                         curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
                         curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
                 done

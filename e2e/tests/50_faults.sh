@@ -102,7 +102,7 @@ print("\n".join(sorted("%s %d" % (t["topic"], len(t["partitions"]))
                 kafka_configs --describe --entity-type users --entity-name "$D" 2>/dev/null |
                         grep -oE '[a-z_]+_(rate|percentage)=[0-9.]+' | sed 's/\.0$//' | sort ;;
         subjects)
-                curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c '
+                curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | python3 -c '
 import json, sys
 d = sys.argv[1] + "."
 print("\n".join(sorted(s for s in json.load(sys.stdin) if s.startswith(d))))' "$D" ;;

@@ -25,7 +25,7 @@ cleanup() {
 trap cleanup EXIT
 # only after a run that died half-way (each kafka-acls run of the clean-up is a JVM)
 if kcat -F "$SPECMESH_KAFKA_CONFIG" -L 2>/dev/null | grep -qF "\"$D." ||
-        curl -sf "$SPECMESH_REGISTRY_URL/subjects" | grep -qF "\"$D."; then
+        curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | grep -qF "\"$D."; then
         cleanup >/dev/null 2>&1 || true
 fi
 work=$(mktemp -d)

@@ -52,7 +52,7 @@ snapshot() {
         kafka_acls --list 2>/dev/null | python3 "$E2E_DIR/acl_lines.py" "$T.hammersmith" | sort
         kafka_configs --describe --entity-type users --entity-name "$A" 2>/dev/null
         local s
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -E "^(${A//./\\.}|${T//./\\.}\\.hammersmith)\\."); do
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | python3 -c 'import json,sys; [print(s) for s in sorted(json.load(sys.stdin))]' | grep -E "^(${A//./\\.}|${T//./\\.}\\.hammersmith)\\."); do
                 echo "$s $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions") $(curl -sf "$SPECMESH_REGISTRY_URL/subjects/$s/versions/latest") $(curl -s "$SPECMESH_REGISTRY_URL/config/$s")"
         done
 }
