@@ -27,7 +27,7 @@ b5_delete_teardown() {
 }
 
 b5_delete() {
-        local n=${BENCH_B5_SIZE:-1000} dir policy t0 t1 pport=$((OP_PORT + 3)) proxy left
+        local n=${BENCH_B5_SIZE:-1000} dir policy t0 t1 pport=$((OP_PORT + 2)) proxy left
         dir=$(b5_products "$n") || return 1
         for policy in Retain Delete; do
                 op_manifests "$dir" | sed "s/^spec:\$/spec:\n  deletionPolicy: $policy/" >"$BENCH_WORK/b5.yaml"
