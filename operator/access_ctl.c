@@ -274,7 +274,7 @@ static enum reconcile_result reconcile(void *arg, int worker, const char *key, j
         return p == ACCESS_INVALID ? RECONCILE_DONE : RECONCILE_REQUEUE;
 }
 
-static const struct controller_ops ar_ops = {reconcile, NULL, NULL};
+static const struct controller_ops ar_ops = {reconcile, NULL, NULL, NULL};
 
 int ar_start(struct ar_ctl *a, struct operator* op, const char *ns, struct err *err)
 {

@@ -282,6 +282,10 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
                         atomic_store(&h->op->metrics.queue_depth,
                                      controller_queue_len(&h->op->ctl));
                 atomic_store(&h->op->metrics.leader, leading && running);
+                atomic_store(&h->op->metrics.backend_down[METRICS_KAFKA],
+                             breaker_is_open(&h->op->kafka_down));
+                atomic_store(&h->op->metrics.backend_down[METRICS_REGISTRY],
+                             breaker_is_open(&h->op->registry_down));
                 pthread_mutex_lock(&h->op->kafka_writes.mu);
                 atomic_store(&h->op->metrics.kafka_batches, h->op->kafka_writes.batches);
                 atomic_store(&h->op->metrics.kafka_batched, h->op->kafka_writes.pieces);
@@ -495,9 +499,13 @@ int cmd_operator(int argc, char **argv)
         op.shared.scope = op_scope;
         op.shared.scope_arg = &op;
         combiner_init(&op.kafka_writes, 1000, 64);
+        breaker_init(&op.kafka_down, BACKEND_HOLD_S);
+        breaker_init(&op.registry_down, BACKEND_HOLD_S);
         op.shared.combine = &op.kafka_writes;
         rc = run(&o, &op);
         combiner_release(&op.kafka_writes);
+        breaker_release(&op.kafka_down);
+        breaker_release(&op.registry_down);
         engine_shared_release(&op.shared);
         metrics_release(&op.metrics);
         spec_cache_release(&op.specs);

@@ -12,6 +12,7 @@
 #include "pkg/model/model.h"
 #include "pkg/plan/plan.h"
 #include "pkg/registry/registry.h"
+#include "pkg/runtime/breaker.h"
 #include "pkg/runtime/combine.h"
 #include "pkg/runtime/snapshot.h"
 #include "pkg/base/banned.h"
@@ -43,10 +44,9 @@ static void free_kafka_view(void *v)
         kafka_view_free(v);
 }
 
-static int kafka_port_observe(void *self, const struct product *want, struct product *have,
-                              struct err *err)
+static int kafka_observe_shared(struct engine *e, const struct product *want, struct product *have,
+                                struct err *err)
 {
-        struct engine *e = self;
         struct snapshot *s;
         int rc;
 
@@ -71,6 +71,32 @@ static int kafka_port_observe(void *self, const struct product *want, struct pro
                 snapshot_wrote(&e->shared->kafka, want->domain);
         }
         return kafka_observe(e->kafka, want->domain, want->principal, have, err);
+}
+
+typedef int (*observe_fn)(struct engine *e, const struct product *want, struct product *have,
+                          struct err *err);
+
+/* A reading of a backend through its breaker (pkg/runtime/breaker.h): fails at once, with the
+ * error of the last attempt, while the backend is known to be down and another probes it. */
+static int guarded(struct breaker *b, observe_fn observe, struct engine *e,
+                   const struct product *want, struct product *have, struct err *err)
+{
+        bool probe;
+        int rc;
+
+        if (!breaker_allow(b, &probe, err))
+                return -1;
+        rc = observe(e, want, have, err);
+        breaker_done(b, probe, rc, err);
+        return rc;
+}
+
+static int kafka_port_observe(void *self, const struct product *want, struct product *have,
+                              struct err *err)
+{
+        struct engine *e = self;
+
+        return guarded(e->kafka_guard, kafka_observe_shared, e, want, have, err);
 }
 
 /* After a real apply of `p`'s ops: the shared observation must not serve its domain as it was. */
@@ -145,10 +171,9 @@ static void free_subject_names(void *v)
         free(v);
 }
 
-static int registry_port_observe(void *self, const struct product *want, struct product *have,
-                                 struct err *err)
+static int registry_observe_shared(struct engine *e, const struct product *want,
+                                   struct product *have, struct err *err)
 {
-        struct engine *e = self;
         struct snapshot *s;
         int rc;
 
@@ -160,6 +185,14 @@ static int registry_port_observe(void *self, const struct product *want, struct 
         rc = registry_observe_listed(e->registry, want->domain, want, s->data, have, err);
         snapshot_put(&e->shared->registry, s);
         return rc;
+}
+
+static int registry_port_observe(void *self, const struct product *want, struct product *have,
+                                 struct err *err)
+{
+        struct engine *e = self;
+
+        return guarded(e->registry_guard, registry_observe_shared, e, want, have, err);
 }
 
 static int registry_port_apply(void *self, struct plan *p, bool dry_run, struct err *err)

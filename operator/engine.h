@@ -14,6 +14,7 @@
 
 struct cli_conn;
 struct err;
+struct breaker;
 struct combiner;
 struct map;
 struct plan;
@@ -45,6 +46,9 @@ struct engine {
         struct registry *registry;    /* NULL when no registry URL is configured */
         struct reconciler core;       /* the two above behind the ports; timings; before_apply */
         struct engine_shared *shared; /* NULL: every observe reads for itself */
+        /* When set (the operator's workers share them): each backend's readings go through
+         * its breaker, failing at once while it is down (pkg/runtime/breaker.h). */
+        struct breaker *kafka_guard, *registry_guard;
 };
 
 enum engine_flags {

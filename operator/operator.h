@@ -13,6 +13,7 @@
 #include "operator/engine.h"
 #include "pkg/reconcile/speccache.h"
 #include "operator/usage.h"
+#include "pkg/runtime/breaker.h"
 #include "pkg/runtime/combine.h"
 #include "pkg/runtime/controller.h"
 #include "pkg/runtime/httpd.h"
@@ -21,6 +22,9 @@
 #define DP_GROUP_VERSION "specmesh.io/v1alpha1"
 #define DP_FINALIZER     "specmesh.io/finalizer"
 #define DP_COMPONENT     "specmesh-operator"
+/* Seconds a backend whose reading failed (down, frozen, refusing) is left alone: reconciles
+ * that need it fail at once with that error meanwhile, then one probes (pkg/runtime/breaker.h) */
+#define BACKEND_HOLD_S 2.0
 /* The owner's pending AccessRequests on its status: written by access_ctl.c only; the
  * DataProduct's own status writes leave it as it is. */
 #define DP_STATUS_ACCESS_REQUESTS "accessRequests"
@@ -47,6 +51,8 @@ struct operator
         struct engine_shared shared;  /* the workers' shared observation (--observe-window) */
         struct combiner kafka_writes; /* the workers' Kafka writes, batched when they meet */
         bool share;                   /* false: --observe-window 0, each reconcile reads alone */
+        struct breaker kafka_down, registry_down; /* the backends' breakers (BACKEND_HOLD_S) */
+        bool was_down[2]; /* the breakers' state at the last tick (dp_tick only) */
 };
 
 /* The domains the cached DataProducts claim and the principals they act as, added to the

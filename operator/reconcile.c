@@ -297,10 +297,19 @@ static void backend_called(void *arg, const char *backend, double seconds, enum 
 static int ensure_engine(struct rec *r, struct err *err)
 {
         double t0 = clock_now();
+        bool probe;
+        int rc;
 
         if (r->w->engine_open)
                 return 0;
-        if (engine_open(&r->w->engine, &r->op->conn, err) < 0) {
+        /* connecting is a reading of Kafka too: while it is taken for down, fail at once */
+        if (!breaker_allow(&r->op->kafka_down, &probe, err)) {
+                rc = -1;
+        } else {
+                rc = engine_open(&r->w->engine, &r->op->conn, err);
+                breaker_done(&r->op->kafka_down, probe, rc, err);
+        }
+        if (rc < 0) {
                 /* a broker that cannot be reached (or refuses us) at connect time is a Kafka
                  * outage like a failed call: reason KafkaUnavailable/KafkaAccessDenied, and
                  * specmesh_backend_errors_total{backend="kafka"} counts it */
@@ -313,6 +322,8 @@ static int ensure_engine(struct rec *r, struct err *err)
         r->w->engine.core.on_call = backend_called;
         r->w->engine.core.on_call_arg = r->op;
         r->w->engine.shared = r->op->share ? &r->op->shared : NULL;
+        r->w->engine.kafka_guard = &r->op->kafka_down;
+        r->w->engine.registry_guard = &r->op->registry_down;
         r->w->engine_open = true;
         return 0;
 }
@@ -775,4 +786,25 @@ static void dp_deleted(void *arg, const char *label)
         vec_release(&s.keys, free);
 }
 
-const struct controller_ops dp_ops = {dp_reconcile, dp_label, dp_deleted};
+/*
+ * Once a second: a backend taken for down (its breaker open, the hold over) is probed by the
+ * failing product due first, not whenever backoff brings one round; a backend that answers
+ * again brings every failing product's retry forward (backoffs grow to minutes in an outage).
+ */
+static void dp_tick(void *arg)
+{
+        struct operator* op = arg;
+        struct breaker *b[] = {&op->kafka_down, &op->registry_down};
+        bool back = false, probe = false;
+
+        for (int i = 0; i < 2; i++) {
+                bool open = breaker_is_open(b[i]);
+                back = back || (op->was_down[i] && !open);
+                op->was_down[i] = open;
+                probe = probe || breaker_wants_probe(b[i]);
+        }
+        if (back || probe)
+                controller_retry_now(&op->ctl, back);
+}
+
+const struct controller_ops dp_ops = {dp_reconcile, dp_label, dp_deleted, dp_tick};

@@ -13,8 +13,9 @@
 #   (d) the registry flapping (its relay refusing/passing) during an apply -> topics and ACLs
 #       done, subjects follow, the status accurate in between;
 #   (e) a slow, then frozen broker (its relay delaying, then holding every byte) -> timeouts
-#       with a clear status, the workers keep serving (a broken spec still gets InvalidSpec,
-#       /metrics answers), then unfrozen -> converges, nothing created twice.
+#       with a clear status, the workers keep serving (a broken spec still gets InvalidSpec
+#       within 60 s, /metrics answers and says specmesh_backend_up{backend="kafka"} 0),
+#       then unfrozen -> converges, nothing created twice.
 # Prints a table: case, what was provoked, time to converge, invariant held.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -284,6 +285,11 @@ invalid() { [ "$(cond broken Ready reason)" = InvalidSpec ]; }
 wait_for 90 "InvalidSpec for the broken spec while Kafka is frozen (are new DataProducts starved by failing retries?)" invalid
 invalid_after=$(elapsed "$tb")
 printf '   InvalidSpec after %ss with Kafka frozen\n' "$invalid_after"
+# one reading may hold a worker for a whole timeout (30 s); after it, Kafka is taken for down
+# and the others fail at once (one probe at a time), so the queue keeps moving
+t_assert_eq "$([ "$invalid_after" -le 60 ] && echo yes)" yes "(e) InvalidSpec within 60 s (wall) while Kafka is frozen (took ${invalid_after}s)"
+kafka_down() { [ "$(metric 'specmesh_backend_up{backend="kafka"}')" = 0 ]; }
+wait_for 60 "specmesh_backend_up{backend=kafka} 0 while Kafka is frozen" kafka_down
 t_assert_match "$(cond broken Ready message)" "partitions.*many" "(e) the diagnostic names the field"
 t_assert_match "$(curl -sf -m 5 -o /dev/null -w '%{http_code} %{time_total}' "http://127.0.0.1:$MPORT/metrics")" '^200 ' \
         "(e) /metrics answers while Kafka is frozen"
@@ -306,6 +312,7 @@ caught_up_all() {
 }
 wait_for 120 "every product but broken Ready after the unfreeze" caught_up_all
 conv=$(elapsed "$t0")
+t_assert_eq "$(metric 'specmesh_backend_up{backend="kafka"}')" 1 "(e) specmesh_backend_up{backend=kafka} back to 1"
 t_assert_eq "$(grep -c "already exists\|ALREADY_EXISTS" "$work/operator.log" || true)" 0 "(e) nothing created twice (no 'already exists' in the operator's log)"
 invariant e --not-ready broken
 t_assert_eq "$inv" yes "(e) the invariant after the unfreeze"

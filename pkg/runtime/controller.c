@@ -336,7 +336,7 @@ static uint32_t resync_slot(const char *key, uint32_t slots)
 /*
  * The resync thread: every key once per resync_s, spread over the period (each second the keys
  * of that second's slot) rather than all at once, and in the workqueue's low lane, so that
- * changes are served first.
+ * changes are served first. It also calls the ops' tick once a second.
  */
 static void *resyncer(void *arg)
 {
@@ -349,6 +349,13 @@ static void *resyncer(void *arg)
                 clock_gettime(CLOCK_REALTIME, &ts);
                 ts.tv_sec += 1;
                 if (pthread_cond_timedwait(&c->wake, &c->mu, &ts) == 0 || atomic_load(&c->stop))
+                        continue;
+                if (c->ops->tick) {
+                        pthread_mutex_unlock(&c->mu);
+                        c->ops->tick(c->arg);
+                        pthread_mutex_lock(&c->mu);
+                }
+                if (!slots)
                         continue;
                 slot = (slot + 1) % slots;
                 size_t it = 0;
@@ -456,6 +463,11 @@ static void teardown(struct controller *c)
         pthread_mutex_destroy(&c->mu);
 }
 
+size_t controller_retry_now(struct controller *c, bool all)
+{
+        return wq_retry_now(&c->queue, all);
+}
+
 int controller_start(struct controller *c, const struct controller_config *cfg,
                      const struct controller_ops *ops, void *arg, const struct kube_config *kc,
                      struct metrics *m, struct err *err)
@@ -484,9 +496,9 @@ int controller_start(struct controller *c, const struct controller_config *cfg,
         map_init(&c->cache);
         wq_init(&c->queue, cfg->retry_base_ms, cfg->retry_max_ms);
         c->watching = pthread_create(&c->watcher, NULL, watcher, c) == 0;
-        c->resyncing =
-            cfg->resync_s && c->watching && pthread_create(&c->resyncer, NULL, resyncer, c) == 0;
-        if (!c->watching || (cfg->resync_s && !c->resyncing) || start_workers(c) < 0) {
+        bool timed = cfg->resync_s || ops->tick;
+        c->resyncing = timed && c->watching && pthread_create(&c->resyncer, NULL, resyncer, c) == 0;
+        if (!c->watching || (timed && !c->resyncing) || start_workers(c) < 0) {
                 teardown(c);
                 return err_set(err, ERR_INTERNAL, "cannot start the controller's threads");
         }

@@ -54,6 +54,9 @@ struct controller_ops {
         /* Called from the watch thread (no lock held) when an object disappears, with its
          * label. May be NULL. */
         void (*deleted)(void *arg, const char *label);
+        /* Called about once a second from the controller's own thread (no lock held), e.g. to
+         * bring failing keys' retries forward with controller_retry_now(). May be NULL. */
+        void (*tick)(void *arg);
 };
 
 struct controller_config {
@@ -103,6 +106,8 @@ void controller_stop(struct controller *c);
 
 /* Queue a key now (e.g. another object whose outcome depends on this one). */
 void controller_enqueue(struct controller *c, const char *key);
+/* wq_retry_now() on the controller's queue. */
+size_t controller_retry_now(struct controller *c, bool all);
 
 /*
  * Call `fn` for every cached object with its label and creationTimestamp, under the cache

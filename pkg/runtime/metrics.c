@@ -154,6 +154,12 @@ static void render_backends(struct metrics *m, struct buf *out)
                                    "%lu\n",
                                    backend_names[b], reasons[k],
                                    atomic_load(&m->backend_errors[b][k]));
+        buf_puts(out, "# HELP specmesh_backend_up 0 while the backend is taken for down (its last "
+                      "reading failed; reconciles fail at once, one probe at a time), else 1.\n"
+                      "# TYPE specmesh_backend_up gauge\n");
+        for (int b = 0; b < METRICS_BACKENDS; b++)
+                buf_printf(out, "specmesh_backend_up{backend=\"%s\"} %d\n", backend_names[b],
+                           !atomic_load(&m->backend_down[b]));
 }
 
 static void render_ready(struct metrics *m, struct buf *out)

@@ -52,9 +52,10 @@ struct metrics {
         struct metrics_hist reconcile;  /* reconcile durations */
         struct metrics_hist backend[METRICS_BACKENDS];                  /* request durations */
         atomic_ulong backend_errors[METRICS_BACKENDS][METRICS_REASONS]; /* by err kind */
-        const char *version;  /* specmesh_build_info; NULL: "unknown" */
-        pthread_mutex_t lock; /* guards `ready` */
-        struct strmap ready;  /* "namespace/name" -> "1" | "0" */
+        atomic_int backend_down[METRICS_BACKENDS]; /* 1: breaker open (set before rendering) */
+        const char *version;                       /* specmesh_build_info; NULL: "unknown" */
+        pthread_mutex_t lock;                      /* guards `ready` */
+        struct strmap ready;                       /* "namespace/name" -> "1" | "0" */
 };
 
 /* Bucket upper bounds in seconds (the last bucket is +Inf). */

@@ -187,6 +187,34 @@ uint32_t wq_retry(struct wq *q, const char *key)
         return delay;
 }
 
+size_t wq_retry_now(struct wq *q, bool all)
+{
+        struct wq_delayed *first = NULL;
+        double now = clock_now();
+        size_t n = 0;
+
+        pthread_mutex_lock(&q->mu);
+        for (size_t i = 0; i < q->delayed.len; i++) {
+                struct wq_delayed *d = q->delayed.items[i];
+                if (d->due <= now || !map_get(&q->failures, d->key))
+                        continue;
+                if (all) {
+                        d->due = now;
+                        n++;
+                } else if (!first || d->due < first->due) {
+                        first = d;
+                }
+        }
+        if (first) {
+                first->due = now;
+                n = 1;
+        }
+        if (n)
+                pthread_cond_broadcast(&q->cond);
+        pthread_mutex_unlock(&q->mu);
+        return n;
+}
+
 void wq_forget(struct wq *q, const char *key)
 {
         pthread_mutex_lock(&q->mu);

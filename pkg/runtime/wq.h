@@ -52,6 +52,10 @@ int wq_add_low(struct wq *q, const char *key);
 void wq_add_after(struct wq *q, const char *key, uint32_t ms);
 /* Queue `key` after its backoff (base * 2^failures, capped, jittered). Returns the delay. */
 uint32_t wq_retry(struct wq *q, const char *key);
+/* Bring the retries of failing keys forward to now: every one (`all`), else only the one due
+ * first (a backend that was down answers again, or should be probed). Their failure counts
+ * stay. Returns how many were brought forward. */
+size_t wq_retry_now(struct wq *q, bool all);
 /* Reset `key`'s failure count (after a success). */
 void wq_forget(struct wq *q, const char *key);
 

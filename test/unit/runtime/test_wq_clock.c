@@ -59,3 +59,39 @@ Test(wq_clock, a_retry_waits_its_backoff_on_the_test_clock)
         wq_release(&q);
         clock_override(NULL, NULL);
 }
+
+/* A backend back after an outage: failing keys' retries come forward (one for a probe, or
+ * all), a key merely delayed (not failing) keeps its time. */
+Test(wq_clock, failing_retries_come_forward_on_demand)
+{
+        struct wq q;
+        uint32_t da, db;
+        char *key;
+
+        t = 10.0;
+        clock_override(at, NULL);
+        wq_init(&q, 60000, 300000); /* a minute's backoff at least */
+        da = wq_retry(&q, "ns/a");
+        db = wq_retry(&q, "ns/b");
+        wq_add_after(&q, "ns/later", 1000);
+        wq_add_after(&q, "ns/later2", 600000);
+        cr_assert_eq(wq_retry_now(&q, false), 1, "one: the probe");
+        key = wq_get(&q);
+        cr_assert_str_eq(key, da <= db ? "ns/a" : "ns/b", "the failing key due first");
+        wq_done(&q, key);
+        free(key);
+        cr_assert_eq(wq_retry_now(&q, true), 1, "all: the other failing key");
+        key = wq_get(&q);
+        cr_assert_str_eq(key, da <= db ? "ns/b" : "ns/a");
+        wq_done(&q, key);
+        free(key);
+        cr_assert_eq(wq_retry_now(&q, true), 0, "the delayed keys that do not fail stay");
+        t += 1.001;
+        key = wq_get(&q);
+        cr_assert_str_eq(key, "ns/later", "at its own time");
+        wq_done(&q, key);
+        free(key);
+        cr_assert_eq(wq_len(&q), 0);
+        wq_release(&q);
+        clock_override(NULL, NULL);
+}
