@@ -188,29 +188,19 @@ registry_compatibility() {
 kube_admin() { kubectl --kubeconfig "$KUBECONFIG" "$@"; }
 kube_operator() { kubectl --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" "$@"; }
 
-# e2e_forget_domain DOMAIN: remove every topic, ACL, quota and subject of DOMAIN (test clean-up)
+# e2e_forget_domain DOMAIN...: remove every topic, ACL, quota and subject of the domains (test
+# clean-up): Kafka's part in one JVM (e2e/ForgetDomains.java, Kafka's own admin client; the
+# tools' one JVM per topic and per pattern took ~20 s a domain), the subjects with curl
 e2e_forget_domain() {
-        local d=$1 t s
-        for t in $(kcat -F "$SPECMESH_KAFKA_CONFIG" -L -J 2>/dev/null |
-                python3 -c 'import json,sys; [print(t["topic"]) for t in json.load(sys.stdin)["topics"]]' |
-                grep -F "$d."); do
-                kafka_topics --delete --topic "$t" >/dev/null 2>&1 || true
-        done
-        # AclCommand removes by exact resource pattern; its principal option is --allow-principal
-        # (--principal is for --list only)
-        local p
-        for p in "$d." "$d._public." "$d._private."; do
-                kafka_acls --remove --force --resource-pattern-type prefixed --topic "$p" >/dev/null 2>&1 || true
-        done
-        kafka_acls --remove --force --resource-pattern-type prefixed --group "$d." >/dev/null 2>&1 || true
-        kafka_acls --remove --force --resource-pattern-type prefixed --transactional-id "$d." >/dev/null 2>&1 || true
-        kafka_acls --remove --force --cluster --allow-principal "User:$d" --operation IdempotentWrite >/dev/null 2>&1 || true
-        # literal grants on the domain's topics (they outlive the topics)
-        for t in $(kafka_acls --list 2>/dev/null | grep -oE "name=$d\.[^,]*, patternType=LITERAL" | sed 's/name=//; s/, patternType=LITERAL//' | sort -u); do
-                kafka_acls --remove --force --topic "$t" >/dev/null 2>&1 || true
-        done
-        kafka_configs --alter --entity-type users --entity-name "$d" --delete-config producer_byte_rate,consumer_byte_rate,request_percentage >/dev/null 2>&1 || true
-        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | python3 -c 'import json,sys; [print(s) for s in json.load(sys.stdin)]' | grep -F "$d."); do
+        local s
+        [ $# -gt 0 ] || return 0
+        java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+                -Dlog4j2.configurationFile="$E2E_DIR/stack/kafka/log4j2-quiet.properties" \
+                -Dlog4j.configuration="file:$E2E_DIR/stack/kafka/log4j-quiet.properties" \
+                -cp "$SPECMESH_KAFKA_LIB/*" "$E2E_DIR/ForgetDomains.java" 127.0.0.1:19092 \
+                "$(kafka_admin_props)" "$@" >/dev/null || true
+        for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" |
+                python3 -c 'import json,sys; ds=sys.argv[1:]; [print(s) for s in json.load(sys.stdin) if any(d + "." in s for d in ds)]' "$@"); do
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
         done

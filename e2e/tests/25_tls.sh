@@ -31,13 +31,7 @@ cleanup() {
         [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; }
         kube_admin patch dp -n "$ns" tlsop --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
         kube_admin delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
-        for d in "${DOMAINS[@]}"; do
-                e2e_forget_domain "$d"
-                for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" | tr -d '[]"' | tr , '\n' | grep -F "$d." || true); do
-                        curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true
-                        curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s?permanent=true" >/dev/null || true
-                done
-        done
+        e2e_forget_domain "${DOMAINS[@]}"
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

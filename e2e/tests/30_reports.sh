@@ -31,8 +31,7 @@ CGC=$(kafka_class ConsumerGroupCommand 2>/dev/null || echo org.apache.kafka.tool
 cleanup() {
         kafka_tool "$CGC" --bootstrap-server 127.0.0.1:19092 \
                 --command-config "$(kafka_admin_props)" --delete --group "$GROUP" >/dev/null 2>&1 || true
-        e2e_forget_domain "$SHOP" >/dev/null 2>&1 || true
-        e2e_forget_domain "$OPS" >/dev/null 2>&1 || true
+        e2e_forget_domain "$SHOP" "$OPS" >/dev/null 2>&1 || true
         rm -rf "$work"
 }
 trap cleanup EXIT

@@ -27,8 +27,7 @@ cleanup() {
         "$SM" credentials delete --domain "$D" >/dev/null 2>&1 || true
         "$SM" credentials delete --domain "$OTHER" >/dev/null 2>&1 || true
         "$SM" credentials delete --domain wire-fx-cred >/dev/null 2>&1 || true
-        e2e_forget_domain "$D" >/dev/null 2>&1 || true
-        e2e_forget_domain "$OTHER" >/dev/null 2>&1 || true
+        e2e_forget_domain "$D" "$OTHER" >/dev/null 2>&1 || true
         rm -rf "$work"
 }
 trap cleanup EXIT

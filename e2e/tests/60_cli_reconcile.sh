@@ -17,9 +17,7 @@ PURCHASE=$BDL._protected.retail.purchase
 ATTENDEE=$BDL._public.attendee
 
 cleanup() {
-        for d in $BDL $TRN $LHR; do
-                e2e_forget_domain "$d"
-        done
+        e2e_forget_domain $BDL $TRN $LHR
         rm -rf "$work"
 }
 trap cleanup EXIT

@@ -35,7 +35,7 @@ forget_dps() {
 cleanup() {
         stop_operators
         forget_dps
-        for d in $BDL $TRN; do e2e_forget_domain "$d"; done
+        e2e_forget_domain $BDL $TRN
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

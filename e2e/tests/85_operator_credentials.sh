@@ -31,8 +31,8 @@ cleanup() {
         done
         for d in $APP $OTHER; do
                 "$SM" credentials delete --domain "$d" >/dev/null 2>&1 || true
-                e2e_forget_domain "$d" >/dev/null 2>&1 || true
         done
+        e2e_forget_domain $APP $OTHER >/dev/null 2>&1 || true
         # the opt-in Secret RBAC goes again: other tests check that deploy/'s default has none
         kube_admin delete -f "$root/deploy/25-rbac-credentials.yaml" --ignore-not-found >/dev/null 2>&1 || true
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"

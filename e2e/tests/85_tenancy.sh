@@ -32,7 +32,7 @@ cleanup() {
         kube_admin delete meshpolicy "tenancy-$run" --ignore-not-found >/dev/null 2>&1 || true
         kube_admin delete validatingadmissionpolicybinding "tenancy-$run" --ignore-not-found >/dev/null 2>&1 || true
         local d
-        for d in "$A" "$T.olympia" "$T.hammersmith" "$T"; do e2e_forget_domain "$d"; done
+        e2e_forget_domain "$A" "$T.olympia" "$T.hammersmith" "$T"
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

@@ -56,13 +56,13 @@ cleanup() {
         forget_flux
         stop_operator
         forget_dps
-        for d in $BDL $TRN; do e2e_forget_domain "$d"; done
+        e2e_forget_domain $BDL $TRN
         rm -rf "$repo"
         "$root/e2e/stack/flux" down || true
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-for d in $BDL $TRN; do e2e_forget_domain "$d"; done
+e2e_forget_domain $BDL $TRN
 
 start_operator() {
         "$SM" operator --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" --namespace "$ns" --metrics-addr 127.0.0.1:19406 \

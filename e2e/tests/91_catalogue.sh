@@ -32,7 +32,7 @@ cleanup() {
                 kube_admin patch -n "$ns" "$o" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
                 kube_admin delete -n "$ns" "$o" --wait=false >/dev/null 2>&1 || true
         done
-        for d in $BDL $TRN $LHR $EVIL; do e2e_forget_domain "$d"; done
+        e2e_forget_domain $BDL $TRN $LHR $EVIL
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT

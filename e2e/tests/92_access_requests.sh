@@ -30,7 +30,7 @@ cleanup() {
                 kube_admin delete -n "$ns" "$o" --wait=false >/dev/null 2>&1 || true
         done
         kube_admin delete clusterrole "$ns-dataproduct-editor" "$ns-dataproduct-viewer" --ignore-not-found >/dev/null 2>&1 || true
-        for d in $BDL $LHR; do e2e_forget_domain "$d"; done
+        e2e_forget_domain $BDL $LHR
         [ -n "${E2E_KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
