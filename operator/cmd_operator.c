@@ -498,7 +498,7 @@ int cmd_operator(int argc, char **argv)
         engine_shared_init(&op.shared, o.window_ms / 1000.0);
         op.shared.scope = op_scope;
         op.shared.scope_arg = &op;
-        combiner_init(&op.kafka_writes, 1000, 64);
+        combiner_init(&op.kafka_writes, 1000, ENGINE_BATCH_MAX);
         breaker_init(&op.kafka_down, BACKEND_HOLD_S);
         breaker_init(&op.registry_down, BACKEND_HOLD_S);
         op.shared.combine = &op.kafka_writes;

@@ -118,9 +118,9 @@ struct kafka_piece {
 static void apply_pieces(void *arg, void **pieces, size_t n)
 {
         struct engine *e = arg;
-        struct plan *plans[64];
-        struct err errs[64];
-        int rcs[64];
+        struct plan *plans[ENGINE_BATCH_MAX];
+        struct err errs[ENGINE_BATCH_MAX];
+        int rcs[ENGINE_BATCH_MAX];
 
         for (size_t i = 0; i < n; i++)
                 plans[i] = ((struct kafka_piece *)pieces[i])->p;

@@ -20,6 +20,9 @@ struct map;
 struct plan;
 struct product;
 
+/* The most plans one combined Kafka write carries (the combiner's limit). */
+#define ENGINE_BATCH_MAX 64
+
 /*
  * What the engines of one process share (the operator's workers, a multi-product apply): one
  * observation of Kafka and one listing of the registry's subjects per window, fenced by each
@@ -34,7 +37,8 @@ struct engine_shared {
         int (*scope)(void *arg, struct map *domains, struct map *principals);
         void *scope_arg;
         /* When set: the Kafka writes of the engines' reconciles that arrive together go out
-         * as one request per kind of change (kafka_apply_many); at most 64 plans a batch. */
+         * as one request per kind of change (kafka_apply_many); at most ENGINE_BATCH_MAX
+         * plans a batch. */
         struct combiner *combine;
 };
 

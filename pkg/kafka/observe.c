@@ -12,20 +12,32 @@
 #include "pkg/model/model.h"
 #include "pkg/base/banned.h"
 
-/* Whether `topic` is owned by one of `domains` (a set of domain names). */
-static bool owned_by_any(const char *topic, const struct map *domains)
+/*
+ * Whether a dot-separated prefix of `name` is one of `domains` (a set of domain names) that
+ * `owns` it (NULL: any), or with `whole`, `name` itself (less the trailing dot of a PREFIXED
+ * "<domain>." pattern) is one.
+ */
+static bool under_a_domain(const char *name, const struct map *domains, bool whole,
+                           bool (*owns)(const char *name, const char *domain))
 {
         char prefix[512];
-        size_t n = strlen(topic);
+        size_t n = strlen(name);
 
         if (n >= sizeof(prefix))
                 return false;
-        memcpy(prefix, topic, n + 1);
+        memcpy(prefix, name, n + 1);
+        if (whole) {
+                if (n && prefix[n - 1] == '.')
+                        prefix[--n] = '\0';
+                if (map_has(domains, prefix))
+                        return true;
+        }
         for (char *dot = strchr(prefix, '.'); dot; dot = strchr(dot + 1, '.')) {
                 *dot = '\0';
-                if (map_has(domains, prefix) && model_topic_owned(topic, prefix))
-                        return true;
+                bool hit = map_has(domains, prefix) && (!owns || owns(name, prefix));
                 *dot = '.';
+                if (hit)
+                        return true;
         }
         return false;
 }
@@ -47,7 +59,8 @@ static int observe_topics(struct kafka *k, const char *domain, const struct map 
                 struct topic *t;
                 /* the domain's own names only: a longer domain's topics are not ours */
                 if (mt->err || (domain && !model_topic_owned(mt->topic, domain)) ||
-                    (!domain && domains && !owned_by_any(mt->topic, domains)))
+                    (!domain && domains &&
+                     !under_a_domain(mt->topic, domains, false, model_topic_owned)))
                         continue;
                 t = topic_new(mt->topic, mt->partition_cnt,
                               mt->partition_cnt ? mt->partitions[0].replica_cnt : -1);
@@ -124,31 +137,6 @@ static void acl_free_item(void *x)
         acl_free(x);
 }
 
-/* Every ACL in one DescribeAcls (our own client: librdkafka cannot read TRANSACTIONAL_ID
- * bindings), keeping those the domain owns (all of them when `domain` is NULL). */
-/* Whether `name` (an ACL's resource name) is or lies under one of `domains`. */
-static bool name_in_domains(const char *name, const struct map *domains)
-{
-        char prefix[512];
-        size_t n = strlen(name);
-
-        if (n >= sizeof(prefix))
-                return false;
-        memcpy(prefix, name, n + 1);
-        if (n && prefix[n - 1] == '.')
-                prefix[--n] = '\0'; /* a PREFIXED "<domain>." */
-        if (map_has(domains, prefix))
-                return true;
-        for (char *dot = strchr(prefix, '.'); dot; dot = strchr(dot + 1, '.')) {
-                *dot = '\0';
-                bool hit = map_has(domains, prefix);
-                *dot = '.';
-                if (hit)
-                        return true;
-        }
-        return false;
-}
-
 /* Whether a binding may belong to one of the scope's products (a superset of what
  * model_acl_owned() will keep for each): a cluster binding of one of their principals, or a
  * resource in one of their domains. */
@@ -156,9 +144,11 @@ static bool acl_in_scope(const struct acl *a, const struct kafka_scope *scope)
 {
         if (a->resource == ACL_RES_CLUSTER)
                 return map_has(scope->principals, a->principal);
-        return name_in_domains(a->name, scope->domains);
+        return under_a_domain(a->name, scope->domains, true, NULL);
 }
 
+/* Every ACL in one DescribeAcls (our own client: librdkafka cannot read TRANSACTIONAL_ID
+ * bindings), keeping those the domain owns (all of them when `domain` is NULL). */
 static int observe_acls(struct kafka *k, const char *domain, const char *principal,
                         const struct kafka_scope *scope, struct product *have, struct err *err)
 {
