@@ -109,6 +109,12 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
                 }
         }
         c->reading = true;
+        /* a reading past its window serves nobody: let it go before the next one is built
+         * (else both live at once, the operator's peak memory with a large cluster) */
+        if (c->cur && clock_now() - c->cur->taken > c->window) {
+                unref(c, c->cur);
+                c->cur = NULL;
+        }
         pthread_mutex_unlock(&c->mu);
 
         taken = clock_now();

@@ -79,6 +79,44 @@ Test(snapshot, one_read_serves_every_domain_within_the_window)
         teardown();
 }
 
+static int freed;
+static void count_free(void *data)
+{
+        freed++;
+        free(data);
+}
+
+Test(snapshot, a_stale_reading_nobody_holds_is_freed_before_the_next_is_read)
+{
+        setup();
+        struct snapshot_cache c;
+        struct snapshot *held;
+        struct err err;
+
+        freed = 0;
+        snapshot_cache_init(&c, 1.0, count_free);
+        cr_assert_eq(got(&c, "a"), 1);
+        t += 1.1;
+        fail_next = 1; /* the next read fails: the stale one must be gone all the same */
+        cr_assert_null(snapshot_get(&c, "a", read_it, NULL, &err));
+        cr_assert_eq(freed, 1, "reading 1 freed when reading 2 began");
+        held = snapshot_get(&c, "a", read_it, NULL, &err);
+        cr_assert_eq(*(int *)held->data, 2);
+        t += 1.1;
+        cr_assert_eq(got(&c, "b"), 3);
+        cr_assert_eq(freed, 1, "reading 2 is still held by a reader");
+        snapshot_put(&c, held);
+        cr_assert_eq(freed, 2, "and goes with its last reader");
+        t += 0.5;
+        snapshot_wrote(&c, "a");
+        cr_assert_eq(got(&c, "a"), 4, "a fenced domain reads again");
+        cr_assert_eq(freed, 3, "reading 3, replaced by the newer one");
+        cr_assert_eq(got(&c, "b"), 4, "which serves the others");
+        snapshot_cache_release(&c);
+        cr_assert_eq(freed, 4);
+        teardown();
+}
+
 Test(snapshot, a_domain_written_since_the_read_gets_a_fresh_one_others_do_not)
 {
         setup();
