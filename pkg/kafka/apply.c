@@ -453,6 +453,7 @@ static void run_acls(struct run *r, op_pred pred)
         struct plan_op **ops = select_ops(r->p, pred, &n);
         struct kconn *c;
         struct err e;
+        size_t per;
         int rc;
 
         err_clear(&e);
@@ -468,11 +469,14 @@ static void run_acls(struct run *r, op_pred pred)
                 ops_failed(r, ops, n, &e);
                 goto out;
         }
-        r->k->requests++;
+        per = pred == is_acl_create ? ACLS_PER_REQUEST : ACLS_PER_DELETE_REQUEST;
+        r->k->requests += (n + per - 1) / per;
         rc = pred == is_acl_create ? kafka_acls_create(c, ops, n, &e)
                                    : kafka_acls_delete(c, ops, n, &e);
-        if (rc < 0)
-                ops_failed(r, ops, n, &e);
+        /* a lost connection stops at that request: the earlier ones' results stand */
+        for (size_t i = 0; rc < 0 && i < n; i++)
+                if (ops[i]->state == OP_PENDING)
+                        ops_failed(r, ops + i, 1, &e);
         for (size_t i = 0; i < n; i++) /* refused by the broker, one by one */
                 if (ops[i]->state == OP_FAILED) {
                         ops[i]->kind = ops[i]->kind ? ops[i]->kind : ERR_TERMINAL;
