@@ -38,7 +38,8 @@ wait_for() {
 t_done() { printf '\n%d checks passed\n' "$T_CHECKS"; }
 
 # --- Kafka, through Kafka's own tools and kcat -------------------------------------------------
-# kafka_tool CLASS ARGS...: a Kafka admin tool class from the broker's own jars, as admin
+# kafka_tool CLASS ARGS...: a Kafka admin tool class (or a source-file program, e2e/*.java) run
+# with the broker's own jars, as admin
 kafka_tool() {
         local cls=$1
         shift
@@ -194,11 +195,7 @@ kube_operator() { kubectl --kubeconfig "$SPECMESH_OPERATOR_KUBECONFIG" "$@"; }
 e2e_forget_domain() {
         local s
         [ $# -gt 0 ] || return 0
-        java -Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-                -Dlog4j2.configurationFile="$E2E_DIR/stack/kafka/log4j2-quiet.properties" \
-                -Dlog4j.configuration="file:$E2E_DIR/stack/kafka/log4j-quiet.properties" \
-                -cp "$SPECMESH_KAFKA_LIB/*" "$E2E_DIR/ForgetDomains.java" 127.0.0.1:19092 \
-                "$(kafka_admin_props)" "$@" >/dev/null || true
+        kafka_tool "$E2E_DIR/ForgetDomains.java" 127.0.0.1:19092 "$(kafka_admin_props)" "$@" >/dev/null || true
         for s in $(curl -sf "$SPECMESH_REGISTRY_URL/subjects?limit=100000" |
                 python3 -c 'import json,sys; ds=sys.argv[1:]; [print(s) for s in json.load(sys.stdin) if any(d + "." in s for d in ds)]' "$@"); do
                 curl -sf -X DELETE "$SPECMESH_REGISTRY_URL/subjects/$s" >/dev/null || true

@@ -22,6 +22,12 @@ void breaker_release(struct breaker *b)
         pthread_mutex_destroy(&b->mu);
 }
 
+/* Whether the next reading of an open breaker is its probe. Lock held. */
+static bool probe_due(const struct breaker *b)
+{
+        return !b->probing && clock_now() - b->failed_at >= b->hold;
+}
+
 bool breaker_allow(struct breaker *b, bool *probe, struct err *err)
 {
         bool go = true;
@@ -31,7 +37,7 @@ bool breaker_allow(struct breaker *b, bool *probe, struct err *err)
                 return true;
         pthread_mutex_lock(&b->mu);
         if (b->open) {
-                if (!b->probing && clock_now() - b->failed_at >= b->hold)
+                if (probe_due(b))
                         b->probing = *probe = true;
                 else {
                         *err = b->last;
@@ -70,7 +76,7 @@ bool breaker_wants_probe(struct breaker *b)
         if (!b)
                 return false;
         pthread_mutex_lock(&b->mu);
-        wants = b->open && !b->probing && clock_now() - b->failed_at >= b->hold;
+        wants = b->open && probe_due(b);
         pthread_mutex_unlock(&b->mu);
         return wants;
 }
