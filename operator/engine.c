@@ -323,3 +323,14 @@ int engine_reconcile(struct engine *e, const struct product *want, unsigned flag
                                want->principal);
         return reconcile_run(&e->core, want, flags, out, have_after, err);
 }
+
+double engine_last_write(struct engine *e, const char *domain)
+{
+        double k, g;
+
+        if (!e->shared)
+                return 0;
+        k = snapshot_last_write(&e->shared->kafka, domain);
+        g = snapshot_last_write(&e->shared->registry, domain);
+        return k > g ? k : g;
+}

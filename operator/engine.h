@@ -82,4 +82,8 @@ struct product *engine_observe(struct engine *e, const struct product *want, str
 int engine_reconcile(struct engine *e, const struct product *want, unsigned flags, struct plan *out,
                      struct product **have_after, struct err *err);
 
+/* When the engines' last write to `domain` (Kafka or the registry) finished, by clock_now();
+ * 0 when none is remembered (snapshot_last_write()) or the engine shares nothing. */
+double engine_last_write(struct engine *e, const char *domain);
+
 #endif

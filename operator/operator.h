@@ -25,6 +25,10 @@
 /* Seconds a backend whose reading failed (down, frozen, refusing) is left alone: reconciles
  * that need it fail at once with that error meanwhile, then one probes (pkg/runtime/breaker.h) */
 #define BACKEND_HOLD_S 2.0
+/* Seconds after a product's own write during which changes its readings show are not acted on
+ * when it is already Ready (they may be the write itself, not yet shown by the broker read):
+ * it is looked at again once they are past (reconcile.c before_apply). */
+#define OWN_WRITE_SETTLE_S 3.0
 /* The owner's pending AccessRequests on its status: written by access_ctl.c only; the
  * DataProduct's own status writes leave it as it is. */
 #define DP_STATUS_ACCESS_REQUESTS "accessRequests"

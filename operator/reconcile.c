@@ -38,6 +38,7 @@ struct rec {
         char path[512];             /* the object's API path */
         const struct product *want; /* the spec being converged, once parsed */
         bool status_unwritten;      /* a status write failed: look again soon */
+        uint32_t hold_ms;           /* before_apply held the plan: look again after this */
 };
 
 static json_object *field(json_object *o, const char *a, const char *b)
@@ -393,14 +394,50 @@ static int credentials(struct rec *r, const struct product *want, json_object **
         return rc;
 }
 
-/* Before the plan is applied: Reconciling=True for the generation being worked on, so that
- * nobody reads the previous generation's Ready=True while the changes are under way. */
-static void write_progressing(void *arg, const struct plan *p, const struct product *have)
+/* Whether the status already tells of this generation and says it is not Ready (a retry). */
+static bool said_not_ready(struct rec *r)
+{
+        json_object *st = field(r->obj, "status", NULL), *og = NULL;
+        long long gen = kube_generation(r->obj);
+
+        return st && json_object_object_get_ex(st, "observedGeneration", &og) &&
+               json_object_get_int64(og) == gen && !status_is_ready(st, gen);
+}
+
+/*
+ * Before the plan is applied. A product Ready at this generation whose domain this process
+ * wrote less than OWN_WRITE_SETTLE_S ago: the changes its reading shows may only be its own
+ * writes not showing yet (a Kafka broker answers from a metadata cache that follows the
+ * controller; under load that takes a moment): held, looked at again once the write has
+ * settled (r->hold_ms), nothing applied and nothing said. Otherwise Reconciling=True for the
+ * generation being worked on, so that nobody reads the previous generation's Ready=True while
+ * the changes are under way; a retry's status already says why it is not Ready and stays.
+ */
+static bool before_apply(void *arg, const struct plan *p, const struct product *have)
 {
         struct rec *r = arg;
         struct status_input in;
         char now[32];
+        double wrote = engine_last_write(&r->w->engine, have->domain);
+        double since = clock_now() - wrote;
 
+        if (wrote > 0 && since < OWN_WRITE_SETTLE_S &&
+            status_is_ready(field(r->obj, "status", NULL), kube_generation(r->obj))) {
+                r->hold_ms = (uint32_t)((OWN_WRITE_SETTLE_S - since) * 1000) + 100;
+                log_info(&r->log,
+                         "%zu changes seen %.1fs after its own write: looking again in %.1fs "
+                         "before acting on them",
+                         plan_change_count(p), since, r->hold_ms / 1000.0);
+                return false;
+        }
+        for (size_t i = 0; i < p->ops.len; i++) {
+                const struct plan_op *op = p->ops.items[i];
+                if (op->action != PLAN_ORPHAN)
+                        log_debug(&r->log, "change: %s %s %s", plan_action_str(op->action),
+                                  plan_resource_str(op->resource), plan_op_name(op));
+        }
+        if (said_not_ready(r))
+                return true;
         kube_now(now);
         in = base_input(r, STATUS_PROGRESSING, now);
         in.domain = have->domain;
@@ -408,6 +445,7 @@ static void write_progressing(void *arg, const struct plan *p, const struct prod
         in.have = have;
         in.plan = p;
         write_status(r, &in);
+        return true;
 }
 
 /* The engine's part: observe, plan, apply (unless suspended), then the status. */
@@ -434,11 +472,16 @@ static enum reconcile_result converge(struct rec *r, const struct product *want)
         rc = ensure_engine(r, &err);
         r->want = want;
         if (rc == 0) {
-                r->w->engine.core.before_apply = write_progressing;
+                r->w->engine.core.before_apply = before_apply;
                 r->w->engine.core.before_apply_arg = r;
                 rc = engine_reconcile(&r->w->engine, want, flags, &p, &have, &err);
                 r->w->engine.core.before_apply = NULL;
                 r->w->engine.core.before_apply_arg = NULL;
+                if (r->w->engine.core.held) {
+                        product_free(have);
+                        plan_release(&p);
+                        return RECONCILE_REQUEUE;
+                }
         }
         if (rc == 0 && !want->suspend)
                 rc = credentials(r, want, &creds, &err);
@@ -704,7 +747,6 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         enum reconcile_result res;
         double t0;
 
-        (void)requeue_ms;
         if (!obj) {
                 spec_cache_drop(&op->specs, key);
                 metrics_forget(&op->metrics, key);
@@ -719,10 +761,15 @@ static enum reconcile_result dp_reconcile(void *arg, int worker, const char *key
         t0 = clock_now();
         memset(&r.w->engine.core.t, 0, sizeof(r.w->engine.core.t));
         res = run(&r);
+        if (res == RECONCILE_REQUEUE)
+                *requeue_ms = r.hold_ms;
         atomic_fetch_add(&op->metrics.kube_requests, kube_requests(r.w->kube) - before);
         count_engine_requests(op, r.w);
         log_debug(&r.log, "reconciled (%s) in %.3fs: engine %.3fs, %lu API requests",
-                  res == RECONCILE_DONE ? "done" : "retry", clock_now() - t0,
+                  res == RECONCILE_DONE    ? "done"
+                  : res == RECONCILE_RETRY ? "retry"
+                                           : "held",
+                  clock_now() - t0,
                   r.w->engine.core.t.observe_kafka + r.w->engine.core.t.observe_registry +
                       r.w->engine.core.t.apply_kafka + r.w->engine.core.t.apply_registry,
                   kube_requests(r.w->kube) - before);

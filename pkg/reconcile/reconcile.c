@@ -247,6 +247,7 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
 
         memset(&r->t, 0, sizeof(r->t));
         r->failed = NULL;
+        r->held = false;
         err_clear(&rerr);
         err_clear(&later);
         have = observe(r, want, (flags & RECONCILE_REGISTRY_MAY_LAG) ? &rerr : NULL, &registry_down,
@@ -267,14 +268,14 @@ int reconcile_run(struct reconciler *r, const struct product *want, unsigned fla
         /* a dry run still goes to the servers: validate-only creates, compatibility checks */
         if (pending(out) > 0 && !(flags & RECONCILE_PLAN_ONLY)) {
                 const char *failed = r->failed;
-                if (r->before_apply && !dry)
-                        r->before_apply(r->before_apply_arg, out, have);
-                if (apply_plan(r, out, dry, registry_down, rc < 0 ? &later : err) < 0)
+                r->held =
+                    r->before_apply && !dry && !r->before_apply(r->before_apply_arg, out, have);
+                if (!r->held && apply_plan(r, out, dry, registry_down, rc < 0 ? &later : err) < 0)
                         rc = -1;
                 if (failed)
                         r->failed = failed; /* the first error is the one returned */
         }
-        if (have_after && plan_change_count(out) > 0 && !dry) {
+        if (have_after && plan_change_count(out) > 0 && !dry && !r->held) {
                 struct err oerr;
                 err_clear(&oerr);
                 if (after_plan(r, have, out, want, rc < 0 ? &oerr : err) < 0)

@@ -35,9 +35,12 @@ struct reconciler {
         struct backend registry; /* subjects; ops NULL when no registry is configured */
         struct reconcile_timing t;
         /* Called once the plan is built, before anything of it is applied, when it changes
-         * something and this is no dry run (the operator writes Reconciling=True there). */
-        void (*before_apply)(void *arg, const struct plan *p, const struct product *have);
+         * something and this is no dry run (the operator writes Reconciling=True there).
+         * Returns false to hold the plan: nothing of it is applied, `held` says so. */
+        bool (*before_apply)(void *arg, const struct plan *p, const struct product *have);
         void *before_apply_arg;
+        /* Set by reconcile_run(): before_apply held the plan (its ops are all pending). */
+        bool held;
         /* Called after each port call (observe, apply, refresh) with the backend's name, the
          * call's duration and ERR_NONE or the kind it failed with (the operator's metrics).
          * May be NULL. */

@@ -151,10 +151,12 @@ void snapshot_put(struct snapshot_cache *c, struct snapshot *s)
         pthread_mutex_unlock(&c->mu);
 }
 
-/* Forget writes that are older than any snapshot that still serves. Lock held. */
+/* Forget writes older than any snapshot that still serves and than the memory
+ * snapshot_last_write() promises. Lock held. */
 static void forget_old_writes(struct snapshot_cache *c, double now)
 {
-        uintptr_t horizon = micros(now - c->window);
+        uintptr_t horizon = micros(
+            now - (c->window > SNAPSHOT_WRITE_MEMORY_S ? c->window : SNAPSHOT_WRITE_MEMORY_S));
         struct map_ent *e = NULL;
         size_t it = 0, n = 0;
         char **old;
@@ -184,6 +186,19 @@ void snapshot_wrote(struct snapshot_cache *c, const char *domain)
                 c->cur = NULL;
         }
         pthread_mutex_unlock(&c->mu);
+}
+
+double snapshot_last_write(struct snapshot_cache *c, const char *domain)
+{
+        uintptr_t wrote;
+
+        pthread_mutex_lock(&c->mu);
+        wrote = (uintptr_t)map_get(&c->writes, domain);
+        pthread_mutex_unlock(&c->mu);
+        /* micros() added 1; an entry past the memory may linger until the next forgetting */
+        return wrote && clock_now() - (double)(wrote - 1) / 1e6 <= SNAPSHOT_WRITE_MEMORY_S
+                   ? (double)(wrote - 1) / 1e6
+                   : 0;
 }
 
 unsigned long snapshot_reads(struct snapshot_cache *c)

@@ -63,6 +63,17 @@ void snapshot_put(struct snapshot_cache *c, struct snapshot *s);
 /* A write to `domain` has just finished: snapshots taken before now no longer serve it. */
 void snapshot_wrote(struct snapshot_cache *c, const char *domain);
 
+/* Writes are remembered at least this long (and at least a window): snapshot_last_write(). */
+#define SNAPSHOT_WRITE_MEMORY_S 10.0
+
+/*
+ * When the last write to `domain` finished (clock_now()), or 0 when none was made within
+ * SNAPSHOT_WRITE_MEMORY_S. A server may take a moment to show a write it has acknowledged (a
+ * Kafka broker answers reads from a metadata cache that follows the controller): a reading
+ * taken just after this time can still miss it, which the caller may want to allow for.
+ */
+double snapshot_last_write(struct snapshot_cache *c, const char *domain);
+
 /* How many snapshots were read so far (for the benchmarks and tests). */
 unsigned long snapshot_reads(struct snapshot_cache *c);
 

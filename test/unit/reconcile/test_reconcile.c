@@ -281,12 +281,15 @@ Test(reconcile, prune_deletes_what_is_no_longer_declared)
 static unsigned hook_calls;
 static size_t hook_applies;
 
-static void before_apply(void *arg, const struct plan *p, const struct product *have)
+static bool hook_holds;
+
+static bool before_apply(void *arg, const struct plan *p, const struct product *have)
 {
         (void)p;
         (void)have;
         hook_calls++;
         hook_applies = ((struct fake *)arg)->applies;
+        return !hook_holds;
 }
 
 Test(reconcile, before_apply_runs_once_before_anything_is_applied_and_only_for_changes)
@@ -295,6 +298,7 @@ Test(reconcile, before_apply_runs_once_before_anything_is_applied_and_only_for_c
         struct err err;
 
         hook_calls = 0;
+        hook_holds = false;
         core.before_apply = before_apply;
         core.before_apply_arg = &kafka;
         cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
@@ -304,6 +308,29 @@ Test(reconcile, before_apply_runs_once_before_anything_is_applied_and_only_for_c
         cr_assert_eq(hook_calls, 1, "nothing to apply: not called");
         cr_assert_eq(run(want, RECONCILE_DRY_RUN, NULL, &err), 0);
         cr_assert_eq(hook_calls, 1);
+        product_free(want);
+}
+
+Test(reconcile, a_plan_held_before_apply_applies_nothing_and_says_so)
+{
+        struct product *want = want_product(1, 3);
+        size_t changes = 0;
+        struct err err;
+
+        hook_calls = 0;
+        hook_holds = true;
+        core.before_apply = before_apply;
+        core.before_apply_arg = &kafka;
+        cr_assert_eq(run(want, 0, &changes, &err), 0, "%s", err.msg);
+        cr_assert(core.held);
+        cr_assert_gt(changes, 0, "the plan is there");
+        cr_assert_eq(kafka.applies, 0, "nothing of it applied");
+        cr_assert_eq(kafka.state->topics.len, 0);
+        hook_holds = false;
+        cr_assert_eq(run(want, 0, NULL, &err), 0, "%s", err.msg);
+        cr_assert_not(core.held, "let go: applied");
+        cr_assert_eq(kafka.state->topics.len, 1);
+        cr_assert_eq(hook_calls, 2);
         product_free(want);
 }
 

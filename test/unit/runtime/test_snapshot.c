@@ -187,12 +187,16 @@ Test(snapshot, old_writes_are_forgotten_but_recent_ones_still_fence)
         char name[32];
 
         snapshot_cache_init(&c, 1.0, free);
-        for (int i = 0; i < 1000; i++) {
+        for (int i = 0; i < 1000; i++) { /* 50 s of writes, SNAPSHOT_WRITE_MEMORY_S kept */
                 snprintf(name, sizeof(name), "d%d", i);
                 snapshot_wrote(&c, name);
-                t += 0.01;
+                t += 0.05;
         }
         cr_assert_lt(c.writes.len, 400, "%zu writes kept", c.writes.len);
+        cr_assert_eq(snapshot_last_write(&c, "d0"), 0, "past the memory: not known");
+        cr_assert_eq(snapshot_last_write(&c, "never"), 0);
+        cr_assert_float_eq(snapshot_last_write(&c, "d990"), t - 0.05 * 10, 1e-5,
+                           "a recent write's time");
         cr_assert_eq(got(&c, "d999"), 1);
         t += 0.01;
         snapshot_wrote(&c, "d999");

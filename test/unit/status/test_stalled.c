@@ -83,7 +83,7 @@ static void write_status(const struct status_input *in)
         sim.status = st;
 }
 
-static void progressing(void *arg, const struct plan *p, const struct product *have)
+static bool progressing(void *arg, const struct plan *p, const struct product *have)
 {
         struct status_input in = {0};
 
@@ -96,6 +96,7 @@ static void progressing(void *arg, const struct plan *p, const struct product *h
         in.plan = p;
         in.now = sim.now;
         write_status(&in);
+        return true;
 }
 
 /* One reconcile at `t` seconds after the start, its outcome written as the operator does. */
