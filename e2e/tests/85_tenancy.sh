@@ -177,8 +177,10 @@ refused_at_admission as_a "$work/move.yaml" "immutable"
 step "the operator refuses what admission lets through: PolicyViolation, DomainConflict, InvalidSpec"
 B=urn:$(tr . : <<<"$T.hammersmith")
 # the policy allows overrides to User:<olympia...> only: B acting as A's principal passes the
-# policy and is a PrincipalConflict (A's product uses it); any other override is refused
-as_b apply -f "$(dp steal "$nsB" "$B" "  principal: User:$A")" >/dev/null
+# policy and is a PrincipalConflict (A's product uses it); any other override is refused.
+# Each claims its own domain under B's: a claim of B's root would also clash with the others'
+# (domains are a tree) and, created in the same second as one of them, lose to the smaller name
+as_b apply -f "$(dp steal "$nsB" "$B:steal" "  principal: User:$A")" >/dev/null
 as_b apply -f "$(dp other "$nsB" "$B:other" "  principal: User:$T.elsewhere")" >/dev/null
 as_b apply -f "$(dp wide "$nsB" "$B:wide" '' 100)" >/dev/null
 cat >"$work/rec.yaml" <<Y
