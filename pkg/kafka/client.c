@@ -38,6 +38,10 @@ int kafka_err(struct err *err, rd_kafka_resp_err_t code, const char *fmt, ...)
         case RD_KAFKA_RESP_ERR_NOT_CONTROLLER:
         case RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
         case RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION:
+        /* a create of what our reading did not show: the reading was behind (a broker's
+         * metadata cache follows the controller) or someone made it meanwhile; the next one
+         * sees it */
+        case RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS:
                 kind = ERR_TRANSIENT;
                 break;
         default:

@@ -99,6 +99,16 @@ Test(kafka_apply, failures_keep_their_kind)
         tplan_release(&p);
 }
 
+Test(kafka_apply, a_topic_that_already_exists_is_transient_and_refusals_are_not)
+{
+        struct err err;
+
+        kafka_err(&err, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS, "t: already exists");
+        cr_assert_eq(err.kind, ERR_TRANSIENT, "the reading was behind: a new one sees it");
+        kafka_err(&err, RD_KAFKA_RESP_ERR_INVALID_CONFIG, "t: retention.ms");
+        cr_assert_eq(err.kind, ERR_TERMINAL);
+}
+
 Test(kafka_apply, subjects_and_orphans_are_not_kafka_changes)
 {
         struct plan p;
