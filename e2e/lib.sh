@@ -62,15 +62,21 @@ for cls in ("org.apache.kafka.tools." + name, "org.apache.kafka.tools.consumer."
 sys.exit(1)
 PY
 }
+# Written whole under another name and renamed into place: two first callers at once (jobs in
+# the background) each rename a complete file, where writing it in place in steps let one's
+# copy overwrite the other's, leaving a file without the JAAS line for every later call.
 kafka_admin_props() {
-        local f=$E2E_TMP/kafka-admin.properties
+        local f=$E2E_TMP/kafka-admin.properties t
         if [ ! -f "$f" ]; then
-                cp "$SPECMESH_KAFKA_CONFIG" "$f"
-                cat >>"$f" <<P
+                t=$(mktemp "$f.XXXXXX")
+                {
+                        grep -vE '^sasl\.(mechanisms|username|password)=' "$SPECMESH_KAFKA_CONFIG"
+                        cat <<P
 sasl.mechanism=PLAIN
 sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret";
 P
-                sed -i '/^sasl.mechanisms=/d; /^sasl.username=/d; /^sasl.password=/d' "$f"
+                } >"$t"
+                mv -f "$t" "$f"
         fi
         echo "$f"
 }
