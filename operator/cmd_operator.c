@@ -299,7 +299,6 @@ static void serve(void *arg, const struct httpd_request *r, struct httpd_respons
         }
 }
 
-/* `n` workers, the last of them the priority worker (it takes edits and deletions only). */
 static int make_workers(struct operator* op, int n, struct err *err)
 {
         op->workers = calloc((size_t)n, sizeof(*op->workers));
@@ -312,7 +311,6 @@ static int make_workers(struct operator* op, int n, struct err *err)
                         return -1;
                 kube_set_observer(op->workers[i].kube, metrics_kube_request, &op->metrics);
         }
-        op->workers[n - 1].priority = true;
         return 0;
 }
 

@@ -148,7 +148,7 @@ static int kafka_port_apply(void *self, struct plan *p, bool dry_run, struct err
         struct engine *e = self;
         struct kafka_piece piece = {p, err, 0};
 
-        if (e->shared && e->shared->combine && !dry_run && !e->write_alone)
+        if (e->shared && e->shared->combine && !dry_run)
                 combine(e->shared->combine, &piece, apply_pieces, e);
         else
                 piece.rc = kafka_apply(e->kafka, p, dry_run ? KAFKA_APPLY_DRY_RUN : 0, err);

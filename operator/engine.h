@@ -50,9 +50,6 @@ struct engine {
         struct registry *registry;    /* NULL when no registry URL is configured */
         struct reconciler core;       /* the two above behind the ports; timings; before_apply */
         struct engine_shared *shared; /* NULL: every observe reads for itself */
-        /* Its Kafka writes go out on their own, not through shared->combine: the operator's
-         * priority worker, whose edit must not wait for a bulk load's batch in flight. */
-        bool write_alone;
         /* When set (the operator's workers share them): each backend's readings go through
          * its breaker, failing at once while it is down (pkg/runtime/breaker.h). */
         struct breaker *kafka_guard, *registry_guard;

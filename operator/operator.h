@@ -38,7 +38,6 @@ struct op_worker {
         bool engine_open;
         struct kube *kube;
         unsigned long kafka_seen, registry_seen; /* engine request counts already in metrics */
-        bool priority; /* the priority worker: its Kafka writes are not combined (see engine) */
 };
 
 struct operator

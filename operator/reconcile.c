@@ -323,7 +323,6 @@ static int ensure_engine(struct rec *r, struct err *err)
         r->w->engine.core.on_call = backend_called;
         r->w->engine.core.on_call_arg = r->op;
         r->w->engine.shared = r->op->share ? &r->op->shared : NULL;
-        r->w->engine.write_alone = r->w->priority;
         r->w->engine.kafka_guard = &r->op->kafka_down;
         r->w->engine.registry_guard = &r->op->registry_down;
         r->w->engine_open = true;
