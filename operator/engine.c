@@ -1,6 +1,5 @@
 #include "operator/engine.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,21 +76,22 @@ static int kafka_observe_shared(struct engine *e, const struct product *want, st
 typedef int (*observe_fn)(struct engine *e, const struct product *want, struct product *have,
                           struct err *err);
 
-/* A reading of a backend (`what`: "kafka <bootstrap>", ...) through its breaker
- * (pkg/runtime/breaker.h): fails at once while the backend is known to be down and another
- * probes it. The message names the backend only: the last failure's own text may name the
- * product whose reading failed (a registry subject), which is not this product's to see. */
-static int guarded(struct breaker *b, const char *what, observe_fn observe, struct engine *e,
-                   const struct product *want, struct product *have, struct err *err)
+/* A reading of a backend (`backend` at `at`: "kafka", its bootstrap servers) through its
+ * breaker (pkg/runtime/breaker.h): fails at once while the backend is known to be down and
+ * another probes it. The message names the backend only: the last failure's own text may name
+ * the product whose reading failed (a registry subject), which is not this product's to see. */
+static int guarded(struct breaker *b, const char *backend, const char *at, observe_fn observe,
+                   struct engine *e, const struct product *want, struct product *have,
+                   struct err *err)
 {
         bool probe;
         int rc;
 
         if (!breaker_allow(b, &probe, err))
                 return err_set(err, ERR_TRANSIENT,
-                               "%s: not answering (its last reading failed; one reconcile at a "
-                               "time tries it again)",
-                               what);
+                               "%s %s: not answering (its last reading failed; one reconcile at "
+                               "a time tries it again)",
+                               backend, at ? at : "");
         rc = observe(e, want, have, err);
         breaker_done(b, probe, rc, err);
         return rc;
@@ -102,11 +102,8 @@ static int kafka_port_observe(void *self, const struct product *want, struct pro
 {
         struct engine *e = self;
 
-        const char *bootstrap = kafka_config_get(e->kafka, "bootstrap.servers");
-        char what[300];
-
-        snprintf(what, sizeof(what), "kafka %s", bootstrap ? bootstrap : "");
-        return guarded(e->kafka_guard, what, kafka_observe_shared, e, want, have, err);
+        return guarded(e->kafka_guard, "kafka", kafka_config_get(e->kafka, "bootstrap.servers"),
+                       kafka_observe_shared, e, want, have, err);
 }
 
 /* After a real apply of `p`'s ops: the shared observation must not serve its domain as it was. */
@@ -202,10 +199,8 @@ static int registry_port_observe(void *self, const struct product *want, struct 
 {
         struct engine *e = self;
 
-        char what[600];
-
-        snprintf(what, sizeof(what), "schema registry %s", registry_url(e->registry));
-        return guarded(e->registry_guard, what, registry_observe_shared, e, want, have, err);
+        return guarded(e->registry_guard, "schema registry", registry_url(e->registry),
+                       registry_observe_shared, e, want, have, err);
 }
 
 static int registry_port_apply(void *self, struct plan *p, bool dry_run, struct err *err)

@@ -394,16 +394,6 @@ static int credentials(struct rec *r, const struct product *want, json_object **
         return rc;
 }
 
-/* Whether the status already tells of this generation and says it is not Ready (a retry). */
-static bool said_not_ready(struct rec *r)
-{
-        json_object *st = field(r->obj, "status", NULL), *og = NULL;
-        long long gen = kube_generation(r->obj);
-
-        return st && json_object_object_get_ex(st, "observedGeneration", &og) &&
-               json_object_get_int64(og) == gen && !status_is_ready(st, gen);
-}
-
 /*
  * Before the plan is applied. A product Ready at this generation whose domain this process
  * wrote less than OWN_WRITE_SETTLE_S ago: the changes its reading shows may only be its own
@@ -420,9 +410,10 @@ static bool before_apply(void *arg, const struct plan *p, const struct product *
         char now[32];
         double wrote = engine_last_write(&r->w->engine, have->domain);
         double since = clock_now() - wrote;
+        long long gen = kube_generation(r->obj);
+        bool ready = status_is_ready(field(r->obj, "status", NULL), gen);
 
-        if (wrote > 0 && since < OWN_WRITE_SETTLE_S &&
-            status_is_ready(field(r->obj, "status", NULL), kube_generation(r->obj))) {
+        if (wrote > 0 && since < OWN_WRITE_SETTLE_S && ready) {
                 r->hold_ms = (uint32_t)((OWN_WRITE_SETTLE_S - since) * 1000) + 100;
                 log_info(&r->log,
                          "%zu changes seen %.1fs after its own write: looking again in %.1fs "
@@ -436,7 +427,8 @@ static bool before_apply(void *arg, const struct plan *p, const struct product *
                         log_debug(&r->log, "change: %s %s %s", plan_action_str(op->action),
                                   plan_resource_str(op->resource), plan_op_name(op));
         }
-        if (said_not_ready(r))
+        /* a retry: the status already tells of this generation, and why it is not Ready */
+        if (!ready && json_object_get_int64(field(r->obj, "status", "observedGeneration")) == gen)
                 return true;
         kube_now(now);
         in = base_input(r, STATUS_PROGRESSING, now);

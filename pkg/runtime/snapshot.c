@@ -19,6 +19,12 @@ static uintptr_t micros(double t)
         return (uintptr_t)(t * 1e6) + 1; /* never 0: a map value of 0 reads as "no write" */
 }
 
+/* micros() undone (to the microsecond). */
+static double seconds(uintptr_t m)
+{
+        return (double)(m - 1) / 1e6;
+}
+
 void snapshot_cache_init(struct snapshot_cache *c, double window_s, void (*free_data)(void *))
 {
         pthread_condattr_t attr;
@@ -195,10 +201,9 @@ double snapshot_last_write(struct snapshot_cache *c, const char *domain)
         pthread_mutex_lock(&c->mu);
         wrote = (uintptr_t)map_get(&c->writes, domain);
         pthread_mutex_unlock(&c->mu);
-        /* micros() added 1; an entry past the memory may linger until the next forgetting */
-        return wrote && clock_now() - (double)(wrote - 1) / 1e6 <= SNAPSHOT_WRITE_MEMORY_S
-                   ? (double)(wrote - 1) / 1e6
-                   : 0;
+        /* an entry past the memory may linger until the next forgetting */
+        return wrote && clock_now() - seconds(wrote) <= SNAPSHOT_WRITE_MEMORY_S ? seconds(wrote)
+                                                                                : 0;
 }
 
 unsigned long snapshot_reads(struct snapshot_cache *c)
