@@ -78,10 +78,12 @@ static int apply_one(struct engine *e, const struct product *want, unsigned flag
         print_results(&p, &done, &failed);
         if (plan_change_count(&p) == 0)
                 printf("No changes applied.\n");
+        else if (flags & ENGINE_DRY_RUN) /* the servers validate what they can: none is made */
+                printf("\nApply dry run: none of %zu changes made, %zu refused.\n",
+                       plan_change_count(&p), failed);
         else
-                printf("\nApply %s: %zu of %zu changes %s, %zu failed.\n",
-                       flags & ENGINE_DRY_RUN ? "dry run" : "complete", done, plan_change_count(&p),
-                       flags & ENGINE_DRY_RUN ? "validated" : "made", failed);
+                printf("\nApply complete: %zu of %zu changes made, %zu failed.\n", done,
+                       plan_change_count(&p), failed);
         rc = (erc < 0 || failed || p.problems.len) ? EXIT_ERROR : EXIT_OK;
         plan_release(&p);
         return rc;

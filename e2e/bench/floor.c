@@ -1,10 +1,11 @@
 /*
  * bench_floor: the floor of the bulk-apply benchmarks (e2e/bench/README.md). Given N data
  * products it does the same Kafka and registry work that provisioning them needs, as a minimal
- * batched client with nothing else in the loop: ONE CreateTopics for every topic (librdkafka),
- * ONE CreateAcls for every ACL binding (pkg/kafka's own protocol client, since librdkafka 2.0.2
- * cannot create TRANSACTIONAL_ID bindings), then per subject PUT /config and POST /versions over
- * one reused libcurl connection — and prints the wall time of each part as one JSON line.
+ * batched client with nothing else in the loop: every topic in as few CreateTopics as a KRaft
+ * controller takes (librdkafka; 10,000 metadata records a request), ONE CreateAcls for every ACL
+ * binding (pkg/kafka's own protocol client, since librdkafka 2.0.2 cannot create
+ * TRANSACTIONAL_ID bindings), then per subject PUT /config and POST /versions over one reused
+ * libcurl connection — and prints the wall time of each part as one JSON line.
  *
  * The desired state is read with pkg/asyncapi before the clock starts, so the floor creates
  * exactly the topics, ACLs and subjects specmesh computes (DESIGN §3). It never observes: it
@@ -274,39 +275,67 @@ static size_t topic_failures(const rd_kafka_topic_result_t **res, size_t n)
         return bad;
 }
 
-/* ONE CreateTopics for every topic of every product. */
+/* A KRaft controller refuses a request that writes more than this many metadata records (a
+ * topic is one, each partition and each config one more): pkg/kafka/apply.c sends its creates
+ * in requests of at most this many, and so does the floor. */
+#define RECORDS_PER_REQUEST 10000
+
+static size_t topic_records(const struct topic *t)
+{
+        return 1 + (t->partitions > 0 ? (size_t)t->partitions : 1) + t->configs.len;
+}
+
+/* One CreateTopics for nts[0..n); 0, or -1 with `err` set when any topic was not created. */
+static int create_chunk(struct floor *f, rd_kafka_NewTopic_t **nts, size_t n, struct err *err)
+{
+        rd_kafka_AdminOptions_t *o = options(f, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        const rd_kafka_topic_result_t **res;
+        rd_kafka_event_t *ev;
+        size_t nres = 0, bad;
+
+        rd_kafka_CreateTopics(f->rk, nts, n, o, f->queue);
+        rd_kafka_AdminOptions_destroy(o);
+        ev = wait_result(f, RD_KAFKA_EVENT_CREATETOPICS_RESULT, err);
+        if (!ev)
+                return -1;
+        res = rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &nres);
+        bad = topic_failures(res, nres);
+        rd_kafka_event_destroy(ev);
+        if (nres != n && !bad)
+                return err_set(err, ERR_TRANSIENT, "%zu results for %zu topics", nres, n);
+        return bad ? err_set(err, ERR_TERMINAL, "%zu of %zu topics not created", bad, n) : 0;
+}
+
+/* Every topic of every product, in as few CreateTopics as the controller takes. */
 static int create_topics(struct floor *f, const struct vec *products, struct tally *t,
                          struct err *err)
 {
         rd_kafka_NewTopic_t **nts = calloc(t->topics ? t->topics : 1, sizeof(*nts));
-        rd_kafka_AdminOptions_t *o = options(f, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        rd_kafka_event_t *ev = NULL;
-        size_t n = 0, nres = 0, bad;
-        int rc = -1;
+        size_t n = 0, start = 0, records = 0;
+        int rc = nts ? 0 : err_nomem(err);
 
-        for (size_t i = 0; nts && i < products->len; i++) {
+        for (size_t i = 0; rc == 0 && i < products->len; i++) {
                 const struct product *p = products->items[i];
-                for (size_t j = 0; j < p->topics.len; j++) {
+                for (size_t j = 0; rc == 0 && j < p->topics.len; j++) {
+                        size_t w = topic_records(p->topics.items[j]);
+                        if (n > start && records + w > RECORDS_PER_REQUEST) {
+                                rc = create_chunk(f, nts + start, n - start, err);
+                                start = n;
+                                records = 0;
+                        }
+                        records += w;
                         nts[n] = new_topic(p->topics.items[j], err);
-                        if (!nts[n++])
-                                goto out;
+                        if (nts[n])
+                                n++;
+                        else
+                                rc = -1;
                 }
         }
-        rd_kafka_CreateTopics(f->rk, nts, n, o, f->queue);
-        ev = wait_result(f, RD_KAFKA_EVENT_CREATETOPICS_RESULT, err);
-        if (!ev)
-                goto out;
-        bad = topic_failures(
-            rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &nres),
-            nres);
-        rc = bad ? err_set(err, ERR_TERMINAL, "%zu of %zu topics not created", bad, n) : 0;
-out:
-        if (ev)
-                rd_kafka_event_destroy(ev);
+        if (rc == 0 && n > start)
+                rc = create_chunk(f, nts + start, n - start, err);
         if (nts)
                 rd_kafka_NewTopic_destroy_array(nts, n);
         free(nts);
-        rd_kafka_AdminOptions_destroy(o);
         return rc;
 }
 
@@ -520,9 +549,9 @@ static int delete_topics(struct floor *f, const struct vec *names, struct err *e
         rd_kafka_DeleteTopics(f->rk, dts, names->len, o, f->queue);
         ev = wait_result(f, RD_KAFKA_EVENT_DELETETOPICS_RESULT, err);
         if (ev) {
-                topic_failures(rd_kafka_DeleteTopics_result_topics(
-                                   rd_kafka_event_DeleteTopics_result(ev), &nres),
-                               nres);
+                const rd_kafka_topic_result_t **res = rd_kafka_DeleteTopics_result_topics(
+                    rd_kafka_event_DeleteTopics_result(ev), &nres);
+                topic_failures(res, nres);
                 rd_kafka_event_destroy(ev);
                 rc = 0;
         }

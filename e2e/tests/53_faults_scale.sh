@@ -13,6 +13,11 @@
 #   (b) 10,000 unrelated ACL bindings in the cluster (created by test/tools/acl_admin over
 #       librdkafka, deleted at the end) do not slow one product's `specmesh apply` by more than
 #       2x: the median of 5 applies with and without them.
+#   (d) a product of 2,600 topics of 3 partitions with one config each: 13,000 metadata records
+#       where a KRaft controller writes at most 10,000 for one request and otherwise refuses every
+#       topic in it ("Unable to perform excessively large batch operation"). `specmesh apply
+#       --dry-run` (CreateTopics with validate_only, so nothing is made) has every topic
+#       validated: the creates go in requests the controller takes.
 # Everything this suite creates lies under acme.fscale (topics, ACLs, subjects, quota) and in its
 # own namespace; the exit trap removes it, the 10,000 bindings first.
 set -euo pipefail
@@ -333,5 +338,22 @@ forget_noise
 snapshot_acls
 t_assert_eq "$(grep -c "principal=User:$NOISE\." "$work/acls.txt" || true)" 0 "the 10,000 bindings removed"
 printf '   removed in %ss\n' $(($(date +%s) - t0))
+step "(d) 2,600 topics (13,000 metadata records) in one product: validated in requests the controller takes"
+python3 - 2600 >"$work/wide.yaml" <<'PY'
+import sys
+print("asyncapi: '2.5.0'\nid: 'urn:acme:fscale:wide'\ninfo: {title: Wide, version: '1.0.0'}\nchannels:")
+for t in range(int(sys.argv[1])):
+    print("  _public/t%04d:" % t)
+    print("    bindings: {kafka: {partitions: 3, replicas: 1, configs: {retention.ms: '86400000'}}}")
+    print("    publish: {summary: one of many}")
+PY
+rc=0
+"$SM" apply --dry-run "$work/wide.yaml" >"$work/wide.out" 2>"$work/wide.err" || rc=$?
+refused=$(grep -c "^error: " "$work/wide.err" || true)
+grep -m3 "^error: " "$work/wide.err" || true
+t_assert_eq "$refused" 0 "topics refused by the controller"
+t_assert_eq "$rc" 0 "specmesh apply --dry-run exit code"
+t_assert_eq "$(tail -1 "$work/wide.out")" "Apply dry run: none of 2612 changes made, 0 refused." "the dry run's summary"
+t_assert_eq "$(kafka_topics --list 2>/dev/null | grep -c "^$P\.wide\." || true)" 0 "topics made by the dry run"
 printf '\n53_faults_scale took %ss\n' $(($(date +%s) - t_start))
 t_done
