@@ -62,12 +62,18 @@ void snapshot_cache_release(struct snapshot_cache *c)
         pthread_mutex_destroy(&c->mu);
 }
 
+/* Whether `s` is still within its window: one past it serves nobody. */
+static bool fresh(const struct snapshot_cache *c, const struct snapshot *s)
+{
+        return s && clock_now() - s->done <= c->window;
+}
+
 /* Whether `s` serves `domain` now. Lock held. */
 static bool serves(const struct snapshot_cache *c, const struct snapshot *s, const char *domain)
 {
         uintptr_t wrote = (uintptr_t)map_get(&c->writes, domain);
 
-        return s && clock_now() - s->taken <= c->window && (!wrote || micros(s->taken) > wrote);
+        return fresh(c, s) && (!wrote || micros(s->taken) > wrote);
 }
 
 struct snapshot *snapshot_get(struct snapshot_cache *c, const char *domain,
@@ -95,7 +101,7 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
                         return s;
                 }
                 /* fresh, but written since: the others still use it, this one looks alone */
-                if (fenced && c->cur && clock_now() - c->cur->taken <= c->window) {
+                if (fenced && fresh(c, c->cur)) {
                         *fenced = true;
                         pthread_mutex_unlock(&c->mu);
                         return NULL;
@@ -117,7 +123,7 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
         c->reading = true;
         /* a reading past its window serves nobody: let it go before the next one is built
          * (else both live at once, the operator's peak memory with a large cluster) */
-        if (c->cur && clock_now() - c->cur->taken > c->window) {
+        if (c->cur && !fresh(c, c->cur)) {
                 unref(c, c->cur);
                 c->cur = NULL;
         }
@@ -143,7 +149,8 @@ struct snapshot *snapshot_get_unfenced(struct snapshot_cache *c, const char *dom
         }
         pthread_cond_broadcast(&c->cond);
         c->reads++;
-        *s = (struct snapshot){data, taken, 2}; /* the cache's reference and the caller's */
+        /* the cache's reference and the caller's */
+        *s = (struct snapshot){data, taken, clock_now(), 2};
         unref(c, c->cur);
         c->cur = s;
         pthread_mutex_unlock(&c->mu);
@@ -169,6 +176,10 @@ static void forget_old_writes(struct snapshot_cache *c, double now)
 
         if (c->writes.len < WRITES_KEPT)
                 return;
+        /* the current snapshot may have been read for longer than that: it serves until a
+         * window after it finished, so a write since it began must still fence it */
+        if (c->cur && micros(c->cur->taken) < horizon)
+                horizon = micros(c->cur->taken);
         old = calloc(c->writes.len, sizeof(*old));
         if (!old)
                 return;

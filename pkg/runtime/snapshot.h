@@ -3,12 +3,16 @@
  * reading the whole cluster for its own domain, the first one in a window reads it once and the
  * others select their domain from that snapshot.
  *
- * A snapshot serves a reconcile of `domain` when it is at most `window` seconds old AND was
- * taken after the last write to that domain finished (snapshot_wrote()): so a product always
- * sees its own changes, and sees changes made behind our back at most one window late. One
- * read at a time: a reconcile that needs a fresh snapshot while another is being read waits for
- * that one and takes it when it serves. Snapshots are reference-counted, so a reader may keep
- * selecting from one while a newer one replaces it. Thread-safe.
+ * A snapshot serves a reconcile of `domain` until `window` seconds after its reading finished,
+ * AND only when that reading began after the last write to that domain finished
+ * (snapshot_wrote()): so a product always sees its own changes, and sees changes made behind
+ * our back at most one window plus one reading's time late. The window counts from the end of
+ * the reading, not its start: a large cluster's reading may take longer than the window, and
+ * counted from its start it would serve nobody but the reconciles that waited for it — each
+ * reconcile would read the whole cluster again (B1-OP at 1,000 products: ~2 reconciles a
+ * reading). One read at a time: a reconcile that needs a fresh snapshot while another is being
+ * read waits for that one and takes it when it serves. Snapshots are reference-counted, so a
+ * reader may keep selecting from one while a newer one replaces it. Thread-safe.
  */
 #ifndef PKG_RUNTIME_SNAPSHOT_H
 #define PKG_RUNTIME_SNAPSHOT_H
@@ -22,6 +26,7 @@
 struct snapshot {
         void *data;
         double taken; /* clock_now() when its reading began */
+        double done;  /* and when it finished */
         int refs;
 };
 

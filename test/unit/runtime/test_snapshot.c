@@ -310,3 +310,49 @@ Test(snapshot, a_failed_read_fails_its_waiters_instead_of_each_reading_again)
         snapshot_cache_release(&slow);
         teardown();
 }
+
+/* A "cluster read" that takes 3 s of the test clock (a large cluster), and one write to "b"
+ * lands while it is in flight. */
+static void *read_for_3s(void *arg, struct err *err)
+{
+        struct snapshot_cache *c = arg;
+        int *n;
+
+        (void)err;
+        t += 1.5;
+        snapshot_wrote(c, "b");
+        t += 1.5;
+        n = malloc(sizeof(*n));
+        *n = ++reads;
+        return n;
+}
+
+static int got_slowly(struct snapshot_cache *c, const char *domain)
+{
+        struct err err;
+        struct snapshot *s = snapshot_get(c, domain, read_for_3s, c, &err);
+        int n;
+
+        cr_assert_not_null(s, "%s", err.msg);
+        n = *(int *)s->data;
+        snapshot_put(c, s);
+        return n;
+}
+
+Test(snapshot, a_reading_longer_than_the_window_serves_a_window_after_it_finished)
+{
+        setup();
+        struct snapshot_cache c;
+
+        snapshot_cache_init(&c, 1.0, free);
+        cr_assert_eq(got_slowly(&c, "a"), 1);
+        t += 0.9; /* 3.9 s after it began, 0.9 s after it finished */
+        cr_assert_eq(got_slowly(&c, "c"), 1, "still serves the others");
+        cr_assert_eq(got_slowly(&c, "a"), 1);
+        cr_assert_eq(got_slowly(&c, "b"), 2, "but not b, written while it was read");
+        t += 1.1; /* reading 2 finished 1.1 s ago */
+        cr_assert_eq(got_slowly(&c, "a"), 3, "past its window: read again");
+        cr_assert_eq(snapshot_reads(&c), 3);
+        snapshot_cache_release(&c);
+        teardown();
+}
