@@ -233,17 +233,26 @@ static int put_subject(struct product *have, const char *name, struct subject *s
         return 0;
 }
 
-/* A changed subject read back for its new version and id (one subject, no listing). */
+/*
+ * A subject the plan registered, read back for its new version and id: one lookup of the
+ * wanted schema, the compatibility being the level the op set, or the one it saw and left
+ * (a create that sets none reads it). No listing.
+ */
 static int registry_port_refresh(void *self, const struct plan_op *op, const struct product *want,
                                  struct product *have, struct err *err)
 {
-        const char *name = op->want_subject->name;
+        const struct subject *w = product_subject(want, op->want_subject->name);
+        bool set = op->action == PLAN_CREATE ? op->want_subject->compatibility != NULL
+                                             : op->set_compatibility;
+        const char *level = set                ? op->want_subject->compatibility
+                            : op->have_subject ? op->have_subject->compatibility
+                                               : NULL;
         struct subject *s = NULL;
 
-        if (registry_read_subject(((struct engine *)self)->registry, name,
-                                  product_subject(want, name), &s, err) < 0)
+        if (registry_read_registered(((struct engine *)self)->registry, w ? w : op->want_subject,
+                                     set || op->have_subject, level, &s, err) < 0)
                 return -1;
-        return put_subject(have, name, s) < 0 ? err_nomem(err) : 0;
+        return put_subject(have, op->want_subject->name, s) < 0 ? err_nomem(err) : 0;
 }
 
 static const struct backend_ops registry_port = {"registry", registry_port_observe,

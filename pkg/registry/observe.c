@@ -258,3 +258,51 @@ int registry_read_subject(struct registry *r, const char *name, const struct sub
 {
         return read_subject(r, name, want, out, err);
 }
+
+int registry_read_registered(struct registry *r, const struct subject *want, bool level_known,
+                             const char *level, struct subject **out, struct err *err)
+{
+        struct reply rp = {0};
+        char *enc = NULL, *path = NULL, *body = NULL;
+        int rc = -1;
+
+        *out = NULL;
+        if (want->refs.len) /* its references' versions were pinned by the apply: read it back */
+                return read_subject(r, want->name, want, out, err);
+        enc = ccompat_url_encode(want->name);
+        path = enc ? str_printf("/subjects/%s", enc) : NULL;
+        body = ccompat_schema_body_refs(want->type, want->schema, NULL);
+        if (!path || !body) {
+                err_nomem(err);
+                goto out;
+        }
+        if (registry_call(r, "POST", path, body, &rp, err) < 0) {
+                /* not found after all (deleted since): read what is there */
+                rc = rp.status == 404 ? read_subject(r, want->name, want, out, err) : -1;
+                goto out;
+        }
+        if (ccompat_parse_version(rp.json, want->name, out, err) < 0)
+                goto out;
+        free((*out)->schema); /* the registry's spelling of the same schema: keep ours */
+        (*out)->schema = strdup(want->schema);
+        if (!(*out)->schema)
+                err_nomem(err);
+        else if (!level_known)
+                rc = read_config(r, enc, &(*out)->compatibility, err);
+        else if (level && !((*out)->compatibility = strdup(level)))
+                err_nomem(err);
+        else
+                rc = 0;
+out:
+        if (rc < 0 && *out) {
+                subject_free(*out);
+                *out = NULL;
+        }
+        if (rc < 0)
+                err_prefix(err, "subject '%s'", want->name);
+        reply_release(&rp);
+        free(body);
+        free(path);
+        free(enc);
+        return rc;
+}

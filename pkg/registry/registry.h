@@ -14,6 +14,8 @@
 #ifndef PKG_REGISTRY_REGISTRY_H
 #define PKG_REGISTRY_REGISTRY_H
 
+#include <stdbool.h>
+
 struct err;
 struct plan;
 struct product;
@@ -109,5 +111,15 @@ int registry_apply(struct registry *r, struct plan *p, unsigned flags, struct er
  */
 int registry_read_subject(struct registry *r, const char *name, const struct subject *want,
                           struct subject **out, struct err *err);
+
+/*
+ * The subject `want` just registered (a create or update that went through) into *out: its
+ * version and id by one lookup of the wanted schema (POST /subjects/<s>), its compatibility
+ * `level` when the caller knows it (the level it set, or the one it saw and left), else read
+ * (GET /config/<s>). A subject with references, or one the lookup does not find, is read as
+ * registry_read_subject() does. Returns 0, or -1 with `err` set.
+ */
+int registry_read_registered(struct registry *r, const struct subject *want, bool level_known,
+                             const char *level, struct subject **out, struct err *err);
 
 #endif
