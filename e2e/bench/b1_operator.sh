@@ -31,7 +31,9 @@ b1_op() {
                 topics=$(bench_json "$BENCH_FLOOR_JSON" topics)
                 bench_record "floor N=$n: total" "$BENCH_FLOOR_S" s
                 reconciles=$(op_metric specmesh_reconcile_total)
+                op_profile_mark
                 op_apply_wait "$dir" || { bench_fail "N=$n: not all Ready (see $BENCH_LOG)"; return 1; }
+                op_profile "operator N=$n" "$n"
                 have=$(bench_wait_count bench.b1. "$dir/list.txt" "$want")
                 [ "$have" = "$want" ] || { bench_fail "N=$n: the operator left $have, the floor made $want"; return 1; }
                 bench_record "operator N=$n: all Ready" "$BENCH_T" s

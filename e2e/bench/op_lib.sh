@@ -44,6 +44,32 @@ op_stop() {
 
 op_metric() { curl -s "127.0.0.1:$OP_PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 
+# The operator's work per product, for the profile the benchmarks report: op_profile_mark before
+# a run, op_profile LABEL N after it records, per product, the operator's own CPU time, the
+# requests to each backend and the seconds its workers spent in each (the backend port calls:
+# observe, apply, read back).
+op_profile_counters() {
+        curl -s "127.0.0.1:$OP_PORT/metrics" | awk '
+                $1 ~ /^specmesh_(kafka|registry|kube)_requests_total$/ {sub(/^specmesh_/, "", $1); sub(/_total$/, "", $1); v[$1] = $2}
+                $1 ~ /^specmesh_backend_request_duration_seconds_sum/ {b = $1; sub(/.*backend="/, "", b); sub(/".*/, "", b); v[b "_s"] = $2}
+                END {for (k in v) print k, v[k]}' | sort
+}
+op_profile_mark() {
+        OP_PROFILE_BEFORE=$(op_profile_counters)
+        OP_PROFILE_TICKS=$(op_cpu_ticks)
+}
+op_profile() { # LABEL N
+        local k after before
+        after=$(op_profile_counters)
+        bench_record "$1: operator CPU seconds per product" "$(awk -v a="$(op_cpu_ticks)" -v b="$OP_PROFILE_TICKS" -v hz="$(getconf CLK_TCK)" -v n="$2" 'BEGIN {printf "%.4f\n", (a - b) / hz / n}')" s
+        for k in kafka registry kube; do
+                before=$(awk -v k="${k}_requests" '$1 == k {print $2}' <<<"$OP_PROFILE_BEFORE")
+                bench_record "$1: $k requests per product" "$(awk -v k="${k}_requests" -v b="${before:-0}" -v n="$2" '$1 == k {printf "%.1f\n", ($2 - b) / n}' <<<"$after")" count
+                before=$(awk -v k="${k}_s" '$1 == k {print $2}' <<<"$OP_PROFILE_BEFORE")
+                bench_record "$1: $k seconds per product" "$(awk -v k="${k}_s" -v b="${before:-0}" -v n="$2" '$1 == k {printf "%.4f\n", ($2 - b) / n}' <<<"$after")" s
+        done
+}
+
 # op_rss_mb: the operator's resident set now, in MiB
 op_rss_mb() { awk '/^VmRSS/ {printf "%.1f\n", $2 / 1024}' "/proc/$(op_pid)/status"; }
 op_hwm_mb() { awk '/^VmHWM/ {printf "%.1f\n", $2 / 1024}' "/proc/$(op_pid)/status"; }
