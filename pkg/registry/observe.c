@@ -277,9 +277,12 @@ int registry_read_registered(struct registry *r, const struct subject *want, boo
                 goto out;
         }
         if (registry_call(r, "POST", path, body, &rp, err) < 0) {
-                /* not found after all (deleted since): read what is there */
-                rc = rp.status == 404 ? read_subject(r, want->name, want, out, err) : -1;
-                goto out;
+                if (rp.status != 404)
+                        goto out;
+                /* not found after all (deleted since): read what is there (its own errors
+                 * name the subject) */
+                rc = read_subject(r, want->name, want, out, err);
+                goto release;
         }
         if (ccompat_parse_version(rp.json, want->name, out, err) < 0)
                 goto out;
@@ -300,6 +303,7 @@ out:
         }
         if (rc < 0)
                 err_prefix(err, "subject '%s'", want->name);
+release:
         reply_release(&rp);
         free(body);
         free(path);
