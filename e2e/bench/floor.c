@@ -34,6 +34,7 @@
 #include "pkg/base/err.h"
 #include "pkg/base/str.h"
 #include "pkg/base/vec.h"
+#include "pkg/kafka/kafka.h"
 #include "pkg/kwire/acls.h"
 #include "pkg/kwire/props.h"
 #include "pkg/kwire/quota.h"
@@ -275,16 +276,6 @@ static size_t topic_failures(const rd_kafka_topic_result_t **res, size_t n)
         return bad;
 }
 
-/* A KRaft controller refuses a request that writes more than this many metadata records (a
- * topic is one, each partition and each config one more): pkg/kafka/apply.c sends its creates
- * in requests of at most this many, and so does the floor. */
-#define RECORDS_PER_REQUEST 10000
-
-static size_t topic_records(const struct topic *t)
-{
-        return 1 + (t->partitions > 0 ? (size_t)t->partitions : 1) + t->configs.len;
-}
-
 /* One CreateTopics for nts[0..n); 0, or -1 with `err` set when any topic was not created. */
 static int create_chunk(struct floor *f, rd_kafka_NewTopic_t **nts, size_t n, struct err *err)
 {
@@ -306,7 +297,8 @@ static int create_chunk(struct floor *f, rd_kafka_NewTopic_t **nts, size_t n, st
         return bad ? err_set(err, ERR_TERMINAL, "%zu of %zu topics not created", bad, n) : 0;
 }
 
-/* Every topic of every product, in as few CreateTopics as the controller takes. */
+/* Every topic of every product, in as few CreateTopics as the controller takes
+ * (KAFKA_RECORDS_PER_REQUEST, as kafka_apply() sends them). */
 static int create_topics(struct floor *f, const struct vec *products, struct tally *t,
                          struct err *err)
 {
@@ -317,8 +309,8 @@ static int create_topics(struct floor *f, const struct vec *products, struct tal
         for (size_t i = 0; rc == 0 && i < products->len; i++) {
                 const struct product *p = products->items[i];
                 for (size_t j = 0; rc == 0 && j < p->topics.len; j++) {
-                        size_t w = topic_records(p->topics.items[j]);
-                        if (n > start && records + w > RECORDS_PER_REQUEST) {
+                        size_t w = kafka_topic_records(p->topics.items[j]);
+                        if (n > start && records + w > KAFKA_RECORDS_PER_REQUEST) {
                                 rc = create_chunk(f, nts + start, n - start, err);
                                 start = n;
                                 records = 0;

@@ -148,21 +148,10 @@ struct batch {
         void (*send)(struct kafka *k, void *objs, size_t n, rd_kafka_AdminOptions_t *o);
         void (*match)(struct run *r, rd_kafka_event_t *ev, struct plan_op **ops, size_t n);
         void (*destroy)(void *objs, size_t n);
-        /* how many metadata records the controller writes for an op (at least 1) */
+        /* how many metadata records the controller writes for an op (at least 1; at most
+         * KAFKA_RECORDS_PER_REQUEST go in one request) */
         size_t (*records)(const struct plan_op *op);
 };
-
-/*
- * A KRaft controller writes a request's changes as one batch of metadata records and refuses
- * the whole request when that would be more than 10,000 records ("Unable to perform
- * excessively large batch operation"; more than 10,000 new partitions: "Excessively large
- * number of partitions per request"): every topic in it fails. Measured on Kafka 4.1.1 with
- * validate_only: 2,490 topics of 3 partitions pass, 2,510 do not (a topic is one record, each
- * partition one, each config one). So a product's many or large topics, or a fleet's combined
- * batch, go in requests of at most this many records, and only an op that alone is larger
- * fails.
- */
-#define RECORDS_PER_REQUEST 10000
 
 /* Drop ops[i] from ops[0..*n) after it failed to become a request object. */
 static void drop(struct plan_op **ops, size_t *n, size_t i)
@@ -209,7 +198,7 @@ static void run_chunk(struct run *r, const struct batch *b, struct plan_op **ops
 
 static void run_batch(struct run *r, const struct batch *b)
 {
-        size_t n, start = 0, added = 0;
+        size_t n, start = 0, records = 0;
         struct plan_op **ops = select_ops(r->p, b->select, &n);
 
         if (!ops || n == 0)
@@ -223,12 +212,12 @@ static void run_batch(struct run *r, const struct batch *b)
         }
         for (size_t i = 0; i < n; i++) {
                 size_t w = b->records(ops[i]);
-                if (i > start && added + w > RECORDS_PER_REQUEST) {
+                if (i > start && records + w > KAFKA_RECORDS_PER_REQUEST) {
                         run_chunk(r, b, ops + start, i - start);
                         start = i;
-                        added = 0;
+                        records = 0;
                 }
-                added += w;
+                records += w;
         }
         run_chunk(r, b, ops + start, n - start);
 out:
@@ -285,12 +274,14 @@ static void match_create(struct run *r, rd_kafka_event_t *ev, struct plan_op **o
         topic_results(r, ops, n, res, cnt);
 }
 
-/* The topic, its partitions (the broker's default count, -1, as one) and its configs. */
+size_t kafka_topic_records(const struct topic *t)
+{
+        return 1 + (t->partitions > 0 ? (size_t)t->partitions : 1) + t->configs.len;
+}
+
 static size_t create_records(const struct plan_op *op)
 {
-        const struct topic *t = op->want_topic;
-
-        return 1 + (t->partitions > 0 ? (size_t)t->partitions : 1) + t->configs.len;
+        return kafka_topic_records(op->want_topic);
 }
 
 static void destroy_create(void *objs, size_t n)
